@@ -1,0 +1,239 @@
+"""The canonical record every format converts to and from, and the Arrow dataset that holds it.
+
+A conversation is a plain dict (fast to build in loaders, cheap to turn into Arrow):
+
+    {"id": "42",
+     "messages": [{"role": "user", "content": "…", "name": None, "tool_calls": None}, …],
+     "rejected": None | {"role": "assistant", "content": "…", "name": None, "tool_calls": None},
+     "meta": {"source_format": "alpaca", "source_file": "x.json", "source_record": 41,
+              "extra": {<every input field we did not map, verbatim>}}}
+
+`Message` and `Conversation` are the typed views of the same shape for code that wants them.
+In Arrow, `tool_calls` and `meta` are JSON strings so the table schema stays fixed whatever the input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ROLES = ("system", "user", "assistant", "tool")
+Role = Literal["system", "user", "assistant", "tool"]
+
+MESSAGE_TYPE = pa.struct([
+    ("role", pa.string()),
+    ("content", pa.string()),
+    ("name", pa.string()),
+    ("tool_calls", pa.string()),  # JSON text of the list, or null
+])
+CANONICAL_SCHEMA = pa.schema([
+    ("id", pa.string()),
+    ("messages", pa.list_(MESSAGE_TYPE)),
+    ("rejected", MESSAGE_TYPE),
+    ("meta", pa.string()),  # JSON text
+])
+CANONICAL_COLUMNS = tuple(CANONICAL_SCHEMA.names)
+
+
+@dataclass
+class Message:
+    role: Role
+    content: str
+    name: str | None = None
+    tool_calls: list[dict] | None = None
+
+    def to_dict(self) -> dict:
+        return {"role": self.role, "content": self.content, "name": self.name,
+                "tool_calls": self.tool_calls}
+
+
+@dataclass
+class Conversation:
+    id: str
+    messages: list[Message]
+    rejected: Message | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_record(self) -> dict:
+        return {"id": self.id, "messages": [m.to_dict() for m in self.messages],
+                "rejected": self.rejected.to_dict() if self.rejected else None, "meta": self.meta}
+
+    @classmethod
+    def from_record(cls, record: dict) -> "Conversation":
+        def msg(m: dict) -> Message:
+            return Message(m["role"], m["content"], m.get("name"), m.get("tool_calls"))
+        rejected = record.get("rejected")
+        return cls(str(record["id"]), [msg(m) for m in record["messages"]],
+                   msg(rejected) if rejected else None, dict(record.get("meta") or {}))
+
+
+def message(role: str, content: str, name: str | None = None,
+            tool_calls: list | None = None) -> dict:
+    """One canonical message dict (the loaders' building block)."""
+    return {"role": role, "content": content, "name": name, "tool_calls": tool_calls}
+
+
+# ---------------------------------------------------------------- records <-> Arrow
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _message_to_arrow(m: dict | None) -> dict | None:
+    if m is None:
+        return None
+    calls = m.get("tool_calls")
+    return {"role": m["role"], "content": m.get("content") or "", "name": m.get("name"),
+            "tool_calls": _dumps(calls) if calls else None}
+
+
+def _message_from_arrow(m: dict | None) -> dict | None:
+    if m is None:
+        return None
+    calls = m.get("tool_calls")
+    return {"role": m["role"], "content": m["content"], "name": m.get("name"),
+            "tool_calls": orjson.loads(calls) if calls else None}
+
+
+def records_to_table(records: Iterable[dict]) -> pa.Table:
+    """Canonical record dicts -> an Arrow table with CANONICAL_SCHEMA."""
+    ids, messages, rejected, metas = [], [], [], []
+    for r in records:
+        ids.append(str(r["id"]))
+        messages.append([_message_to_arrow(m) for m in r["messages"]])
+        rejected.append(_message_to_arrow(r.get("rejected")))
+        metas.append(_dumps(r.get("meta") or {}))
+    return pa.table([pa.array(ids, pa.string()), pa.array(messages, CANONICAL_SCHEMA.field("messages").type),
+                     pa.array(rejected, MESSAGE_TYPE), pa.array(metas, pa.string())],
+                    schema=CANONICAL_SCHEMA)
+
+
+def table_to_records(table: pa.Table) -> list[dict]:
+    """Arrow table (canonical columns, extra columns ignored) -> canonical record dicts."""
+    out = []
+    for row in table.select(list(CANONICAL_COLUMNS)).to_pylist():
+        out.append({"id": row["id"],
+                    "messages": [_message_from_arrow(m) for m in row["messages"]],
+                    "rejected": _message_from_arrow(row["rejected"]),
+                    "meta": orjson.loads(row["meta"]) if row["meta"] else {}})
+    return out
+
+
+def empty_table() -> pa.Table:
+    return CANONICAL_SCHEMA.empty_table()
+
+
+# ---------------------------------------------------------------- text views (vectorized)
+
+TextField = Literal["prompt", "response", "last_prompt", "last_response", "system",
+                    "conversation", "instruction"]
+TEXT_FIELDS: tuple[str, ...] = ("prompt", "response", "last_prompt", "last_response", "system",
+                                "conversation", "instruction")
+
+
+def _flat_messages(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row index, role, content) for every message of every row, in order."""
+    col = table.column("messages").combine_chunks()
+    parents = pc.list_parent_indices(col).to_numpy()
+    flat = pc.list_flatten(col)
+    roles = flat.field("role").to_numpy(zero_copy_only=False)
+    contents = flat.field("content").to_numpy(zero_copy_only=False)
+    return parents, roles, contents
+
+
+def role_texts(table: pa.Table, field: str = "response") -> list[str]:
+    """One string per row for a text field (see TEXT_FIELDS); '' where the row has none.
+
+    prompt/response join every user/assistant turn with a blank line; last_* take the final one;
+    instruction is the first user turn; conversation prefixes each turn with its role.
+    """
+    if field not in TEXT_FIELDS:
+        raise ValueError(f"unknown text field {field!r}; choose one of {', '.join(TEXT_FIELDS)}")
+    n = table.num_rows
+    out = [""] * n
+    if n == 0:
+        return out
+    parents, roles, contents = _flat_messages(table)
+    if field == "conversation":
+        for p, r, c in zip(parents, roles, contents):
+            out[p] = f"{out[p]}\n\n{r}: {c}" if out[p] else f"{r}: {c}"
+        return out
+    wanted = {"prompt": "user", "last_prompt": "user", "instruction": "user",
+              "response": "assistant", "last_response": "assistant", "system": "system"}[field]
+    mask = roles == wanted
+    if field in ("last_prompt", "last_response"):
+        for p, c in zip(parents[mask], contents[mask]):
+            out[p] = c
+    elif field == "instruction":
+        for p, c in zip(parents[mask][::-1], contents[mask][::-1]):
+            out[p] = c
+    else:
+        for p, c in zip(parents[mask], contents[mask]):
+            out[p] = f"{out[p]}\n\n{c}" if out[p] else c
+    return out
+
+
+def turn_counts(table: pa.Table) -> np.ndarray:
+    """Messages per row."""
+    return pc.list_value_length(table.column("messages")).to_numpy(zero_copy_only=False)
+
+
+# ---------------------------------------------------------------- dataset
+
+def fingerprint_table(table: pa.Table) -> str:
+    """Content hash of the canonical columns: equal conversations in equal order, equal fingerprint."""
+    h = hashlib.blake2b(digest_size=16)
+    canon = table.select(list(CANONICAL_COLUMNS))
+    for batch in canon.to_batches(max_chunksize=50_000):
+        for name in CANONICAL_COLUMNS:
+            h.update(name.encode())
+            h.update(orjson.dumps(batch.column(batch.schema.get_field_index(name)).to_pylist()))
+    return h.hexdigest()
+
+
+@dataclass
+class Dataset:
+    """An Arrow table of canonical columns plus any computed metric columns."""
+
+    table: pa.Table
+    name: str = "dataset"
+    _fingerprint: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_records(cls, records: Iterable[dict], name: str = "dataset") -> "Dataset":
+        return cls(records_to_table(records), name)
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint_table(self.table)
+        return self._fingerprint
+
+    @property
+    def num_rows(self) -> int:
+        return self.table.num_rows
+
+    @property
+    def ids(self) -> list[str]:
+        return self.table.column("id").to_pylist()
+
+    def records(self) -> list[dict]:
+        return table_to_records(self.table)
+
+    def texts(self, field: str = "response") -> list[str]:
+        return role_texts(self.table, field)
+
+    def with_columns(self, columns: dict[str, Any]) -> "Dataset":
+        """A new Dataset with metric columns added or replaced (canonical content unchanged)."""
+        table = self.table
+        for name, values in columns.items():
+            arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values)
+            idx = table.schema.get_field_index(name)
+            table = table.set_column(idx, name, arr) if idx >= 0 else table.append_column(name, arr)
+        return Dataset(table, self.name, self._fingerprint)

@@ -1,0 +1,76 @@
+"""Cached wrappers: datasets and models per process, metric columns per (fingerprint, step JSON).
+
+Metric columns live in one process-wide store (st.cache_resource) rather than inside a cached
+function, so a long computation can drive a progress bar without Streamlit replaying elements.
+Moving a slider re-runs filters over these columns; it never recomputes a metric.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from typing import Sequence
+
+import streamlit as st
+
+from core.schema import Dataset
+from core.steps import Metric
+
+_MAX_DATASETS = 8
+
+
+@st.cache_resource(show_spinner="Loading the bundled sample…")
+def load_sample():
+    from core.load import load_sample as core_load_sample
+    return core_load_sample()
+
+
+class _ColumnStore:
+    """(fingerprint, step JSON) -> {column: Arrow array}, bounded by dataset count."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.by_dataset: OrderedDict[str, dict[str, dict]] = OrderedDict()
+
+    def get(self, fingerprint: str, key: str):
+        with self.lock:
+            return self.by_dataset.get(fingerprint, {}).get(key)
+
+    def put(self, fingerprint: str, key: str, columns: dict) -> None:
+        with self.lock:
+            self.by_dataset.setdefault(fingerprint, {})[key] = columns
+            self.by_dataset.move_to_end(fingerprint)
+            while len(self.by_dataset) > _MAX_DATASETS:
+                self.by_dataset.popitem(last=False)
+
+
+@st.cache_resource
+def _column_store() -> _ColumnStore:
+    return _ColumnStore()
+
+
+def step_key(step: Metric) -> str:
+    return json.dumps(step.to_entry(), sort_keys=True)
+
+
+def with_metrics(dataset: Dataset, metrics: Sequence[Metric]) -> Dataset:
+    """`dataset` with every column of `metrics`, computing (with a progress bar) only what is missing."""
+    from core.scoring import score_table
+
+    store = _column_store()
+    columns: dict = {}
+    for metric in metrics:
+        key = step_key(metric)
+        cached = store.get(dataset.fingerprint, key)
+        if cached is None:
+            bar = st.progress(0.0, text=f"Computing {metric.title or metric.name}…")
+
+            def report(done: int, total: int | None, message: str) -> None:
+                bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{message}: {done:,}/{total or 0:,} rows")
+
+            cached = score_table(dataset.table, [metric], on_progress=report)
+            bar.empty()
+            store.put(dataset.fingerprint, key, cached)
+        columns.update(cached)
+    return dataset.with_columns(columns)

@@ -1,0 +1,58 @@
+"""Every session-state key Sieve uses, behind typed accessors. Never holds models.
+
+The loaded dataset is held as a `core.load.LoadResult` (dataset + detection + report). On first
+visit the bundled sample is loaded, so every page has data to show.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = ROOT / "sample_data"
+
+LOAD_RESULT = "sieve.load_result"      # core.load.LoadResult of the current dataset
+SOURCE_LABEL = "sieve.source_label"    # what the user loaded ("sample", a file name)
+RECIPE = "sieve.recipe"                # the Clean & Export recipe being built (dict, recipe JSON)
+SELECTED_ID = "sieve.selected_id"      # a conversation id opened from a chart or table
+SYNTH_SETTINGS = "sieve.synth"         # endpoint settings; the API key lives only here (memory)
+
+
+def init() -> None:
+    """Session defaults. Loading the sample is deferred to the first page that needs data."""
+    st.session_state.setdefault(RECIPE, None)
+    st.session_state.setdefault(SELECTED_ID, None)
+
+
+def load_result():
+    """The current LoadResult; loads the bundled sample the first time."""
+    if st.session_state.get(LOAD_RESULT) is None:
+        from ui.cache import load_sample
+        set_load_result(load_sample(), "sample")
+    return st.session_state[LOAD_RESULT]
+
+
+def dataset():
+    """The current core.schema.Dataset."""
+    return load_result().dataset
+
+
+def set_load_result(result, label: str) -> None:
+    st.session_state[LOAD_RESULT] = result
+    st.session_state[SOURCE_LABEL] = label
+    st.session_state[SELECTED_ID] = None
+
+
+def source_label() -> str:
+    return st.session_state.get(SOURCE_LABEL, "sample")
+
+
+def get(key: str, default: Any = None) -> Any:
+    return st.session_state.get(key, default)
+
+
+def put(key: str, value: Any) -> None:
+    st.session_state[key] = value
