@@ -1,0 +1,1 @@
+"""Execution engines: local (streaming, in-process) and Ray Data — same steps, same result."""

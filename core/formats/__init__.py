@@ -1,0 +1,1 @@
+"""One module per dataset format: detect(), to_conversation(), from_conversation()."""

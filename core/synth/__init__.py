@@ -1,0 +1,1 @@
+"""Synthesis and distillation through any OpenAI-compatible endpoint."""
