@@ -25,6 +25,13 @@ class ResponseWordCount(Metric):
         return {"test_words": np.array([sum(len(w) >= self.min_word_length for w in t.split()) for t in texts])}
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _unregister_fake_metric():
+    yield  # other tests (pages listing every metric) must not see the fake
+    from core.steps import _REGISTRY
+    _REGISTRY.pop(("metric", "test_response_words"), None)
+
+
 TABLE = records_to_table([
     {"id": str(i), "messages": [message("user", "q"), message("assistant", " ".join(["ab"] * i + ["x"]))]}
     for i in range(10)
