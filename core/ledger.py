@@ -1,0 +1,118 @@
+"""The drop ledger: one row per dropped input row, saying which step dropped it and why.
+
+Every engine (local, Ray) and the page write the same schema, so `by_reason` counts, the funnel
+and the "why did this row go?" search read the same table wherever the recipe ran.
+Invariant: kept ids + ledger ids = input ids, exactly (`assert_accounted`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from core.steps import DedupResult, KeepResult
+
+LEDGER_SCHEMA = pa.schema([
+    ("id", pa.string()),
+    ("step", pa.string()),         # the step label (see core.engine.plan.step_labels)
+    ("reason", pa.string()),       # e.g. "response_toxicity>0.2", "minhash: duplicate", "unreadable: …"
+    ("value", pa.string()),        # the value the decision was made on, as text
+    ("threshold", pa.string()),    # e.g. "<= 0.2"
+    ("cluster", pa.int64()),       # dedup only
+    ("kept_id", pa.string()),      # dedup only: the surviving twin
+    ("similarity", pa.float64()),  # dedup only
+])
+UNREADABLE_STEP = "load"
+
+
+def empty_ledger() -> pa.Table:
+    return LEDGER_SCHEMA.empty_table()
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _table(ids: Sequence[str], step: str, reasons: Sequence[str | None], values: Sequence[Any],
+           threshold: str | None, cluster=None, kept_id=None, similarity=None) -> pa.Table:
+    n = len(ids)
+    return pa.table({
+        "id": pa.array(list(ids), pa.string()),
+        "step": pa.array([step] * n, pa.string()),
+        "reason": pa.array(list(reasons), pa.string()),
+        "value": pa.array([_text(v) for v in values], pa.string()),
+        "threshold": pa.array([threshold] * n, pa.string()),
+        "cluster": pa.array(cluster if cluster is not None else [None] * n, pa.int64()),
+        "kept_id": pa.array(kept_id if kept_id is not None else [None] * n, pa.string()),
+        "similarity": pa.array(similarity if similarity is not None else [None] * n, pa.float64()),
+    }, schema=LEDGER_SCHEMA)
+
+
+def from_keep(ids: Sequence[str], result: KeepResult, step: str) -> pa.Table:
+    """Ledger rows for the rows a filter dropped from a batch whose ids are `ids`."""
+    dropped = np.flatnonzero(~np.asarray(result.keep, dtype=bool))
+    if dropped.size == 0:
+        return empty_ledger()
+    return _table([ids[i] for i in dropped], step, [result.reasons[i] or step for i in dropped],
+                  [result.values[i] for i in dropped], result.threshold)
+
+
+def from_dedup(result: DedupResult, step: str, threshold: str | None = None) -> pa.Table:
+    """Ledger rows for every duplicate a dedup step dropped."""
+    led = result.ledger
+    if led.num_rows == 0:
+        return empty_ledger()
+    ids = led.column("id").to_pylist()
+    kept = led.column("kept_id").to_pylist()
+    sims = led.column("similarity").to_pylist() if "similarity" in led.column_names else [None] * len(ids)
+    clusters = led.column("cluster").to_pylist() if "cluster" in led.column_names else [None] * len(ids)
+    # One reason per step (not per kept twin) so by_reason stays a short list; the twin is kept_id.
+    reasons = [f"{step}: duplicate"] * len(ids)
+    return _table(ids, step, reasons, sims, threshold, cluster=clusters, kept_id=kept, similarity=sims)
+
+
+def from_unreadable(ids: Sequence[str], messages: Sequence[str]) -> pa.Table:
+    """Ledger rows for input records the loader could not read."""
+    return _table(ids, UNREADABLE_STEP, [f"unreadable: {m}" for m in messages], [None] * len(ids), None)
+
+
+def concat(parts: Iterable[pa.Table]) -> pa.Table:
+    parts = [p for p in parts if p.num_rows]
+    return pa.concat_tables(parts) if parts else empty_ledger()
+
+
+def by_reason(ledger: pa.Table | Iterable[pa.Table]) -> dict[str, int]:
+    """Dropped rows per reason, most frequent first."""
+    tables = [ledger] if isinstance(ledger, pa.Table) else list(ledger)
+    counts: Counter[str] = Counter()
+    for t in tables:
+        counts.update(t.column("reason").to_pylist())
+    return dict(counts.most_common())
+
+
+def by_step(ledger: pa.Table) -> dict[str, int]:
+    return dict(Counter(ledger.column("step").to_pylist()))
+
+
+class LedgerMismatch(AssertionError):
+    """Kept + dropped != input: a row vanished or was counted twice. Always a bug."""
+
+
+def assert_accounted(input_ids: Iterable[str], kept_ids: Iterable[str], ledger: pa.Table) -> None:
+    """Kept + dropped = input, as multisets of ids: nothing lost, nothing counted twice."""
+    expected = Counter(input_ids)
+    got = Counter(kept_ids)
+    got.update(ledger.column("id").to_pylist())
+    if expected != got:
+        lost = sorted((expected - got).elements())[:10]
+        extra = sorted((got - expected).elements())[:10]
+        raise LedgerMismatch(f"kept + dropped != input: missing {lost}, extra {extra}")
