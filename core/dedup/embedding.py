@@ -1,0 +1,121 @@
+"""Embedding dedup: cosine similarity of L2-normalized sentence embeddings.
+
+Neighbours come from blockwise matrix products (each block bounded in bytes, so memory grows
+with n, never n x n); at most `max_neighbours` per row are kept. Clusters are stars around kept
+rows (see clusters.py), so chains of paraphrases never merge rows far from their kept row.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pyarrow as pa
+from pydantic import Field
+
+from core.dedup.base import NearDuplicateStep, fixed_size_matrix, has_text, matrix_column
+from core.steps import register
+
+BLOCK_BYTES = 64 * 2 ** 20
+MAX_NEIGHBOURS = 32
+
+
+def embed_texts(texts: list[str], model: str) -> np.ndarray:
+    """L2-normalized float32 embeddings from the shared provider (imported lazily: it loads models)."""
+    from core.embeddings import embed
+    return np.asarray(embed(texts, model=model), dtype=np.float32)
+
+
+def neighbour_pairs(vectors: np.ndarray, threshold: float, *, valid: np.ndarray | None = None,
+                    max_neighbours: int = MAX_NEIGHBOURS, block_bytes: int = BLOCK_BYTES,
+                    on_block: Callable[[int, int], None] | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(left, right, cosine) for left < right with cosine >= threshold, top `max_neighbours` per row."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    n = len(vectors)
+    valid = np.ones(n, bool) if valid is None else valid
+    block = max(1, block_bytes // (4 * max(n, 1)))
+    lefts, rights, sims = [], [], []
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        similarity = vectors[start:stop] @ vectors[start:].T      # (block, n - start)
+        # Only pairs to later rows (upper triangle) and between rows that have text.
+        columns = np.arange(start, n)
+        similarity[columns[None, :] <= np.arange(start, stop)[:, None]] = -np.inf
+        similarity[:, ~valid[start:]] = -np.inf
+        similarity[~valid[start:stop]] = -np.inf
+        left, right, value = _top_pairs(similarity, threshold, max_neighbours)
+        lefts.append(left + start)
+        rights.append(right + start)
+        sims.append(value)
+        if on_block:
+            on_block(stop, n)
+    if not lefts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    return np.concatenate(lefts), np.concatenate(rights), np.concatenate(sims)
+
+
+def _top_pairs(similarity: np.ndarray, threshold: float, k: int):
+    """Entries >= threshold of a block, at most k per row (the most similar)."""
+    above = similarity >= threshold
+    if (above.sum(axis=1) > k).any():
+        top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        keep = np.zeros_like(above)
+        np.put_along_axis(keep, top, True, axis=1)
+        above &= keep
+    rows, columns = np.nonzero(above)
+    return rows.astype(np.int64), columns.astype(np.int64), similarity[rows, columns]
+
+
+def best_reference_match(vectors: np.ndarray, reference: np.ndarray, threshold: float, *,
+                         valid: np.ndarray, reference_valid: np.ndarray, block_bytes: int = BLOCK_BYTES):
+    """(row, reference row, cosine) for every row whose nearest valid reference row is >= threshold."""
+    reference = np.where(reference_valid[:, None], reference, 0).astype(np.float32)
+    block = max(1, block_bytes // (4 * max(len(reference), 1)))
+    rows, matches, sims = [], [], []
+    for start in range(0, len(vectors), block):
+        similarity = vectors[start:start + block] @ reference.T
+        best = similarity.argmax(axis=1) if len(reference) else np.zeros(len(similarity), np.int64)
+        value = similarity[np.arange(len(similarity)), best] if len(reference) else np.full(len(similarity), -1.0)
+        hit = (value >= threshold) & valid[start:start + block]
+        rows.append(np.flatnonzero(hit) + start)
+        matches.append(best[hit])
+        sims.append(value[hit])
+    return np.concatenate(rows), np.concatenate(matches), np.concatenate(sims)
+
+
+@register
+class EmbeddingDedup(NearDuplicateStep):
+    name = "embedding"
+    title = "Semantic near-duplicates (embeddings)"
+    description = "Rows whose sentence embeddings have cosine similarity at or above the threshold."
+    uses_model = True
+
+    threshold: float = Field(0.9, ge=0.5, le=1.0, description="Cosine similarity from which rows are duplicates")
+    model: str = Field("static", description="Embedding model: 'static' (fast, distilled), 'minilm', "
+                       "or a local model folder")
+
+    def text_signatures(self, texts: list[str]) -> dict[str, pa.Array]:
+        vectors = embed_texts(texts, self.model)
+        return self.vector_signatures(vectors, texts)
+
+    @staticmethod
+    def vector_signatures(vectors: np.ndarray, texts: list[str]) -> dict[str, pa.Array]:
+        """Signature columns from embeddings computed elsewhere (the page shares them with Topics)."""
+        return {"vector": matrix_column(np.asarray(vectors, dtype=np.float32)),
+                "has_text": pa.array([bool(t.strip()) for t in texts], pa.bool_())}
+
+    def similar_pairs(self, signatures: pa.Table):
+        left, right, _ = neighbour_pairs(fixed_size_matrix(signatures.column("vector"), np.float32),
+                                         self.threshold, valid=has_text(signatures))
+        return left, right
+
+    def similarity_function(self, signatures: pa.Table):
+        vectors = fixed_size_matrix(signatures.column("vector"), np.float32)
+        return lambda kept, members: vectors[members] @ vectors[kept]
+
+    def reference_matches(self, signatures: pa.Table, reference: pa.Table):
+        return best_reference_match(fixed_size_matrix(signatures.column("vector"), np.float32),
+                                    fixed_size_matrix(reference.column("vector"), np.float32),
+                                    self.threshold, valid=has_text(signatures),
+                                    reference_valid=has_text(reference))

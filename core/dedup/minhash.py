@@ -1,0 +1,153 @@
+"""MinHash LSH dedup: word n-gram shingles, rensa (Rust) signatures, numpy banding, verified pairs.
+
+The pieces are pure functions over one batch or one digest matrix so the Ray engine can run
+`minhash_matrix` in map_batches and group `band_keys` columns itself.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+from pydantic import Field
+
+from core.dedup.base import NearDuplicateStep, fixed_size_matrix, has_text, matrix_column
+from core.dedup.normalize import MAX_NGRAM, ngram_hashes, normalize_texts, word_hashes
+from core.steps import register
+
+SEED = 42
+_BUCKET_ALL_PAIRS = 64      # buckets up to this size are verified pair by pair; bigger ones as stars
+_VERIFY_CHUNK = 200_000
+
+
+@lru_cache(maxsize=256)
+def optimal_bands(threshold: float, num_perm: int, false_positive_weight: float = 0.5,
+                  false_negative_weight: float = 0.5) -> tuple[int, int]:
+    """(bands, rows) with bands*rows <= num_perm minimizing weighted false positive + negative area.
+
+    A pair of Jaccard s becomes a candidate with probability 1 - (1 - s^rows)^bands; false
+    positives are that probability integrated below the threshold, false negatives its complement
+    integrated above.
+    """
+    grid = np.linspace(0.0, 1.0, 1001)
+    below, above = grid <= threshold, grid >= threshold
+    best, best_error = (1, num_perm), np.inf
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            candidate = 1.0 - (1.0 - grid ** rows) ** bands
+            false_positive = np.trapezoid(candidate[below], grid[below]) if below.sum() > 1 else 0.0
+            false_negative = np.trapezoid(1.0 - candidate[above], grid[above]) if above.sum() > 1 else 0.0
+            error = false_positive_weight * false_positive + false_negative_weight * false_negative
+            if error < best_error:
+                best, best_error = (bands, rows), error
+    return best
+
+
+def minhash_matrix(texts: list[str], num_perm: int, ngram: int, seed: int = SEED
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """((n, num_perm) uint32 MinHash values, has_text) for raw texts."""
+    import rensa
+
+    normalized = normalize_texts(texts)
+    words, offsets = word_hashes(normalized)
+    shingles, shingle_offsets = ngram_hashes(words, offsets, ngram)
+    matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
+        shingles, shingle_offsets.astype(np.uint64), num_perm, seed)
+    digests = np.array(matrix.to_rows(), dtype=np.uint32).reshape(len(texts), num_perm)
+    return digests, np.diff(shingle_offsets) > 0
+
+
+def band_keys(digests: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(n, bands) uint64 key per band: rows with equal keys in any band are candidates."""
+    rng = np.random.default_rng(SEED)
+    mix = rng.integers(1, 2 ** 63, size=rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    banded = digests[:, :bands * rows].astype(np.uint64).reshape(len(digests), bands, rows)
+    keys = (banded * mix).sum(axis=2, dtype=np.uint64)  # wrapping arithmetic mixes the rows
+    return keys ^ (keys >> np.uint64(29))
+
+
+def bucket_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of positions sharing a key: all pairs in small buckets, a star in big ones."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    lefts, rights = [], []
+    for distance in range(1, _BUCKET_ALL_PAIRS):
+        same = sorted_keys[distance:] == sorted_keys[:-distance]
+        if not same.any():
+            break
+        lefts.append(order[:-distance][same])
+        rights.append(order[distance:][same])
+    else:
+        starts = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])
+        first = order[np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))]
+        lefts.append(first[~starts])
+        rights.append(order[~starts])
+    if not lefts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(lefts), np.concatenate(rights)
+
+
+def candidate_pairs(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique (left < right) row pairs that share at least one band key; invalid rows never pair."""
+    rows = np.flatnonzero(valid)
+    n = len(keys)
+    encoded = []
+    for band in range(keys.shape[1]):
+        left, right = bucket_pairs(keys[rows, band])
+        left, right = rows[left], rows[right]
+        encoded.append(np.minimum(left, right) * n + np.maximum(left, right))
+    if not encoded:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    unique = np.unique(np.concatenate(encoded))
+    return unique // n, unique % n
+
+
+def estimated_jaccard(digests: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Share of equal MinHash values for each pair."""
+    out = np.empty(len(left), np.float64)
+    for start in range(0, len(left), _VERIFY_CHUNK):
+        stop = start + _VERIFY_CHUNK
+        out[start:stop] = (digests[left[start:stop]] == digests[right[start:stop]]).mean(axis=1)
+    return out
+
+
+@register
+class MinHashDedup(NearDuplicateStep):
+    name = "minhash"
+    title = "MinHash LSH near-duplicates"
+    description = "Word n-gram Jaccard similarity estimated by MinHash, candidates from LSH bands, then verified."
+
+    threshold: float = Field(0.7, ge=0.05, le=1.0, description="Jaccard similarity from which rows are "
+                             "near-duplicates; LSH bands x rows are derived from it")
+    num_perm: int = Field(128, ge=16, le=1024, description="MinHash permutations (signature length)")
+    ngram: int = Field(3, ge=1, le=MAX_NGRAM, description="Words per shingle")
+
+    def text_signatures(self, texts: list[str]) -> dict[str, pa.Array]:
+        digests, present = minhash_matrix(texts, self.num_perm, self.ngram)
+        return {"minhash": matrix_column(digests), "has_text": pa.array(present, pa.bool_())}
+
+    def bands(self) -> tuple[int, int]:
+        return optimal_bands(round(self.threshold, 4), self.num_perm)
+
+    def similar_pairs(self, signatures: pa.Table):
+        digests = fixed_size_matrix(signatures.column("minhash"), np.uint32)
+        left, right = candidate_pairs(band_keys(digests, *self.bands()), has_text(signatures))
+        similar = estimated_jaccard(digests, left, right) >= self.threshold
+        return left[similar], right[similar]
+
+    def similarity_function(self, signatures: pa.Table):
+        digests = fixed_size_matrix(signatures.column("minhash"), np.uint32)
+        return lambda kept, members: (digests[members] == digests[kept]).mean(axis=1)
+
+    def reference_matches(self, signatures: pa.Table, reference: pa.Table):
+        data = fixed_size_matrix(signatures.column("minhash"), np.uint32)
+        digests = np.concatenate([data, fixed_size_matrix(reference.column("minhash"), np.uint32)])
+        valid = np.concatenate([has_text(signatures), has_text(reference)])
+        left, right = candidate_pairs(band_keys(digests, *self.bands()), valid)
+        n = len(data)
+        crossing = (left < n) & (right >= n)  # left < right, so the dataset row is always on the left
+        left, right = left[crossing], right[crossing]
+        similarity = estimated_jaccard(digests, left, right)
+        keep = similarity >= self.threshold
+        return left[keep], right[keep] - n, similarity[keep]
