@@ -1,0 +1,213 @@
+"""Validity of structured output in responses: JSON, fenced code blocks, markdown integrity.
+
+JSON states: "none" (no JSON in the response), "valid", or "broken" — it looks like JSON (a
+```json block, or a bare object/array where the prompt asked for JSON) but does not parse.
+Code blocks are checked by their fence language: Python with `ast.parse`, JSON and YAML parsed
+(YAML only with `yaml.safe_load`); any other language is "unchecked".
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import orjson
+import pyarrow as pa
+from pydantic import Field
+
+from core.schema import role_texts
+from core.steps import ColumnSpec, Metric, register
+
+JSON_STATES = ("none", "valid", "broken")
+CODE_STATES = ("none", "valid", "invalid", "unchecked")
+_LANGUAGE_ALIASES = {"py": "python", "python3": "python", "py3": "python", "yml": "yaml", "jsonl": "json"}
+_CHECKED_LANGUAGES = ("python", "json", "yaml")
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`{]*)")
+_ASKS_FOR_JSON = re.compile(r"\bjson\b", re.IGNORECASE)
+_TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
+@dataclass
+class CodeBlock:
+    language: str   # normalized fence info ("" when untagged)
+    content: str
+    closed: bool
+
+
+def fenced_blocks(text: str) -> tuple[list[CodeBlock], list[str]]:
+    """Fenced code blocks (CommonMark ``` / ~~~ fences) and the lines outside them."""
+    blocks: list[CodeBlock] = []
+    outside: list[str] = []
+    fence, language, body = None, "", []
+    for line in text.split("\n"):
+        if fence is None:
+            opened = _FENCE_OPEN.match(line)
+            if opened and not (opened.group(1)[0] == "`" and "`" in line[opened.end():]):
+                fence, body = opened.group(1), []
+                raw = opened.group(2).lower()
+                language = _LANGUAGE_ALIASES.get(raw, raw)
+            else:
+                outside.append(line)
+        elif line.strip().startswith(fence[0] * len(fence)) and not line.strip().strip(fence[0]):
+            blocks.append(CodeBlock(language, "\n".join(body), closed=True))
+            fence = None
+        else:
+            body.append(line)
+    if fence is not None:
+        blocks.append(CodeBlock(language, "\n".join(body), closed=False))
+    return blocks, outside
+
+
+def parses_as_json(text: str) -> bool:
+    try:
+        orjson.loads(text)
+        return True
+    except orjson.JSONDecodeError:
+        return False
+
+
+def code_is_valid(language: str, content: str) -> bool | None:
+    """True/False for a checked language, None when the language is not checked."""
+    if language == "python":
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escape sequences warn but still parse
+                ast.parse(content)
+            return True
+        except (SyntaxError, ValueError):
+            return False
+    if language == "json":
+        return parses_as_json(content) or _is_json_lines(content)
+    if language == "yaml":
+        import yaml
+
+        try:
+            yaml.safe_load(content)
+            return True
+        except yaml.YAMLError:
+            return False
+    return None
+
+
+def _is_json_lines(content: str) -> bool:
+    lines = [line for line in content.splitlines() if line.strip()]
+    return len(lines) > 1 and all(parses_as_json(line) for line in lines)
+
+
+def _bare_json_candidate(outside_text: str) -> str | None:
+    """The span from the first '{' or '[' to the last matching closer, if the text has one."""
+    starts = [i for i in (outside_text.find("{"), outside_text.find("[")) if i >= 0]
+    if not starts:
+        return None
+    start = min(starts)
+    end = outside_text.rfind("}" if outside_text[start] == "{" else "]")
+    if end <= start:
+        return outside_text[start:].strip()  # an opener with no closer: looks like JSON, cannot parse
+    return outside_text[start:end + 1]
+
+
+def json_state(response: str, prompt_asks_for_json: bool, blocks: list[CodeBlock], outside: list[str]) -> str:
+    """'none', 'valid' or 'broken' for one response (see the module docstring)."""
+    candidates = [b.content for b in blocks if b.language == "json"]
+    if prompt_asks_for_json:
+        candidates += [b.content for b in blocks if b.language == "" and b.content.lstrip()[:1] in ("{", "[")]
+        if not candidates:
+            bare = _bare_json_candidate("\n".join(outside))
+            if bare is not None and len(bare) > 1:
+                candidates.append(bare)
+    if not candidates:
+        return "none"
+    return "valid" if all(parses_as_json(c) or _is_json_lines(c) for c in candidates) else "broken"
+
+
+def _cells(line: str) -> int:
+    stripped = line.strip()
+    if stripped.startswith("|"):
+        stripped = stripped[1:]
+    if stripped.endswith("|") and not stripped.endswith("\\|"):
+        stripped = stripped[:-1]
+    return len(_UNESCAPED_PIPE.split(stripped))
+
+
+def has_unbalanced_table(lines: list[str]) -> bool:
+    """A markdown table whose delimiter or body rows have a different cell count than its header."""
+    i = 0
+    while i < len(lines) - 1:
+        header, delimiter = lines[i], lines[i + 1]
+        if "|" in header and "|" in delimiter and "-" in delimiter and _TABLE_DELIMITER.match(delimiter):
+            width = _cells(header)
+            if _cells(delimiter) != width:
+                return True
+            i += 2
+            while i < len(lines) and lines[i].strip() and "|" in lines[i]:
+                if _cells(lines[i]) != width:
+                    return True
+                i += 1
+        else:
+            i += 1
+    return False
+
+
+@register
+class Validity(Metric):
+    name: ClassVar[str] = "validity"
+    title: ClassVar[str] = "JSON, code & markdown validity"
+    description: ClassVar[str] = ("Whether JSON and fenced code in each response parse, and whether its "
+                                  "markdown is intact (closed code fences, balanced tables).")
+
+    json_prompt_pattern: str = Field(r"\bjson\b", description=(
+        "Regex (case-insensitive) that marks a prompt as asking for JSON; then a bare object/array "
+        "in the response counts as JSON too"))
+
+    def columns(self) -> list[ColumnSpec]:
+        return [
+            ColumnSpec(name="json_state", dtype="category", group="validity",
+                       description="JSON in the response: none, valid, or broken (looks like JSON, does not parse)"),
+            ColumnSpec(name="code_block_count", dtype="int", unit="blocks", bins=20, group="validity",
+                       description="Fenced code blocks in the response"),
+            ColumnSpec(name="code_languages", dtype="str", group="validity", filterable=False,
+                       description="Fence languages in the response, comma-separated ('' for untagged blocks)"),
+            ColumnSpec(name="code_invalid_count", dtype="int", unit="blocks", bins=10, better="lower",
+                       group="validity", description="Python, JSON or YAML code blocks that do not parse"),
+            ColumnSpec(name="code_state", dtype="category", group="validity",
+                       description="Code blocks: none, valid (all checked blocks parse), invalid (one fails), "
+                                   "unchecked (only languages Sieve does not check)"),
+            ColumnSpec(name="has_unclosed_code_fence", dtype="bool", better="lower", group="validity",
+                       description="The response opens a code fence it never closes"),
+            ColumnSpec(name="has_unbalanced_table", dtype="bool", better="lower", group="validity",
+                       description="A markdown table row has a different number of cells than its header"),
+        ]
+
+    def compute(self, table: pa.Table) -> dict:
+        responses = role_texts(table, "response")
+        prompts = role_texts(table, "prompt")
+        systems = role_texts(table, "system")
+        asks = re.compile(self.json_prompt_pattern, re.IGNORECASE)
+        n = len(responses)
+        json_states, code_states, languages = ["none"] * n, ["none"] * n, [""] * n
+        block_counts, invalid_counts = np.zeros(n, np.int64), np.zeros(n, np.int64)
+        unclosed, unbalanced = np.zeros(n, bool), np.zeros(n, bool)
+        for row, response in enumerate(responses):
+            wants_json = bool(asks.search(prompts[row]) or asks.search(systems[row]))
+            has_markup = "```" in response or "~~~" in response or "|" in response
+            if not has_markup and not wants_json:
+                continue  # the common case: plain prose, nothing to check
+            blocks, outside = fenced_blocks(response)
+            json_states[row] = json_state(response, wants_json, blocks, outside)
+            if blocks:
+                verdicts = [code_is_valid(b.language, b.content) for b in blocks]
+                block_counts[row] = len(blocks)
+                invalid_counts[row] = sum(v is False for v in verdicts)
+                languages[row] = ",".join(sorted({b.language for b in blocks}))
+                checked = [v for v in verdicts if v is not None]
+                code_states[row] = ("unchecked" if not checked else "invalid" if not all(checked) else "valid")
+                unclosed[row] = not blocks[-1].closed
+            unbalanced[row] = "|" in response and has_unbalanced_table(outside)
+        return {"json_state": json_states, "code_block_count": block_counts, "code_languages": languages,
+                "code_invalid_count": invalid_counts, "code_state": code_states,
+                "has_unclosed_code_fence": unclosed, "has_unbalanced_table": unbalanced}
