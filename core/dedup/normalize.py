@@ -50,7 +50,8 @@ def dedup_texts(table: pa.Table, fields: str) -> list[str]:
 
 def word_hashes(normalized: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(flat uint64 hash of every word, row offsets of length n+1) for already-normalized texts."""
-    words = pc.utf8_split_whitespace(pa.array(normalized, pa.string()))
+    # Empty texts become nulls: splitting "" would yield one empty word.
+    words = pc.utf8_split_whitespace(pa.array([t or None for t in normalized], pa.string()))
     offsets = words.offsets.to_numpy().astype(np.int64)
     flat = pc.list_flatten(words)
     if len(flat) == 0:
