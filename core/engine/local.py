@@ -182,3 +182,117 @@ def run_table(steps: Sequence[Step], table: pa.Table, *, batch_size: int = 4096)
     kept_parts = list(run.kept())
     kept = pa.concat_tables(kept_parts, promote_options="permissive") if kept_parts else table.slice(0, 0)
     return kept, ledger_mod.concat(ledgers), run.summary()
+
+
+# ---------------------------------------------------------------- files in, files out (the CLI)
+
+def _rejection_ledger(rejection) -> pa.Table:
+    """A loader Rejection as one ledger row; its id says where the record was."""
+    record = getattr(rejection, "record", None)
+    line = getattr(rejection, "line", None)
+    rid = getattr(rejection, "id", None) or (f"line {line}" if line is not None else f"record {record}")
+    reason = getattr(rejection, "reason", None) or getattr(rejection, "message", None) or str(rejection)
+    return ledger_mod.from_unreadable([str(rid)], [str(reason)])
+
+
+def run_files(recipe, steps: Sequence[Step], input_path: str | Path, output_path: str | Path, *,
+              rejected_path: str | Path | None = None, ledger_path: str | Path | None = None,
+              output_format: str | None = None, input_format: str | None = None,
+              batch_size: int = 4096) -> dict:
+    """Read, clean, normalize, split and write: the CLI's local engine. Returns the JSON summary."""
+    from core.export import RejectedWriter, canonical, normalize_table
+    from core.load import iter_batches
+
+    export = recipe.export
+    to = output_format or export.format
+    sinks: list[Callable[[pa.Table, pa.Table | None], None]] = []
+    rejected = RejectedWriter(rejected_path) if rejected_path else None
+    ledger_writer = _LedgerWriter(ledger_path) if ledger_path else None
+    sinks += [s for s in (rejected, ledger_writer) if s is not None]
+
+    def on_drop(ledger: pa.Table, dropped: pa.Table | None) -> None:
+        for sink in sinks:
+            sink(ledger, dropped)
+
+    run: LocalRun | None = None
+
+    def on_reject(rejection) -> None:
+        led = _rejection_ledger(rejection)
+        run.record_unreadable(led)
+
+    batches = iter_batches(input_path, format=input_format, batch_size=batch_size, on_reject=on_reject)
+    error: BaseException | None = None
+    with tempfile.TemporaryDirectory(prefix="sieve-run-") as work:
+        try:
+            run = LocalRun(steps, batches, on_drop=on_drop, workdir=work, batch_size=batch_size)
+            normalized = (normalize_table(b, export.normalization) for b in run.kept())
+            outputs = _write_outputs(normalized, Path(output_path), to, export.split, Path(work), batch_size,
+                                     canonical)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            for closer in (rejected, ledger_writer):
+                if closer is not None:
+                    closer.close(error)
+    result = run.summary().to_json()
+    result["outputs"] = outputs
+    if rejected:
+        result["rejected_file"] = str(rejected_path)
+    return result
+
+
+def _write_outputs(kept: Iterable[pa.Table], output: Path, to: str, split, work: Path, batch_size: int,
+                   canonical) -> list[dict]:
+    from core.export import assign_validation, split_paths
+    from core.load import write_dataset
+
+    if split.validation_fraction <= 0:
+        report = write_dataset((canonical(b) for b in kept), output, to=to)
+        return [{"path": str(output), "rows": report.rows, "losses": _losses(report)}]
+    # The split needs every kept id first (like dedup signatures): spill, assign, stream twice.
+    path, _ = spill(kept, work / "kept.parquet")
+    if path is None:
+        ids, strata = [], None
+    else:
+        columns = ["id"] + ([split.stratify_by] if split.stratify_by else [])
+        head = pq.read_table(path, columns=columns)
+        ids = head.column("id").to_pylist()
+        strata = head.column(split.stratify_by).to_pylist() if split.stratify_by else None
+    is_validation = assign_validation(ids, split.validation_fraction, split.seed, strata)
+    outputs = []
+    for target, want in zip(split_paths(output), (False, True)):
+        def part(want=want) -> Iterator[pa.Table]:
+            start = 0
+            for batch in read_spill(path, batch_size):
+                mask = is_validation[start:start + batch.num_rows] == want
+                start += batch.num_rows
+                yield canonical(batch.filter(pa.array(mask)))
+        report = write_dataset(part(), target, to=to)
+        outputs.append({"path": str(target), "rows": report.rows, "losses": _losses(report)})
+    return outputs
+
+
+def _losses(report) -> object:
+    losses = getattr(report, "losses", None)
+    return losses if isinstance(losses, (dict, list, int)) or losses is None else str(losses)
+
+
+class _LedgerWriter:
+    """The full ledger as Parquet (or JSONL by extension), streamed."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.writer = (pq.ParquetWriter(self.path, ledger_mod.LEDGER_SCHEMA) if self.path.suffix == ".parquet"
+                       else open(self.path, "wb"))
+
+    def __call__(self, ledger: pa.Table, _dropped) -> None:
+        if isinstance(self.writer, pq.ParquetWriter):
+            self.writer.write_table(ledger)
+        else:
+            import orjson
+            for row in ledger.to_pylist():
+                self.writer.write(orjson.dumps(row) + b"\n")
+
+    def close(self, _error=None) -> None:
+        self.writer.close()
