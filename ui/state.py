@@ -19,6 +19,7 @@ SOURCE_LABEL = "sieve.source_label"    # what the user loaded ("sample", a file 
 RECIPE = "sieve.recipe"                # the Clean & Export recipe being built (dict, recipe JSON)
 SELECTED_ID = "sieve.selected_id"      # a conversation id opened from a chart or table
 SYNTH_SETTINGS = "sieve.synth"         # endpoint settings; the API key lives only here (memory)
+TOKENIZER = "sieve.tokenizer"          # token counts: "mistral", "cl100k" or a local HF tokenizer folder
 
 
 def init() -> None:
@@ -56,3 +57,8 @@ def get(key: str, default: Any = None) -> Any:
 
 def put(key: str, value: Any) -> None:
     st.session_state[key] = value
+
+
+def tokenizer() -> str:
+    """The tokenizer every Inspect page counts tokens with."""
+    return st.session_state.get(TOKENIZER) or "mistral"
