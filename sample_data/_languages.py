@@ -1,0 +1,91 @@
+"""Hand-written multilingual items and small language tasks for the bundled sample."""
+
+# (language code, prompt, answer in the same language)
+MULTILINGUAL = [
+    ("fr", "Quelle est la différence entre « tu » et « vous » en français ?",
+     "« Tu » s'emploie avec les personnes proches : la famille, les amis, les enfants, et souvent entre collègues du même âge. « Vous » sert à la fois de forme de politesse (avec un inconnu, un supérieur, un client) et de pluriel (quand on s'adresse à plusieurs personnes). En cas de doute, il vaut mieux commencer par « vous » et attendre que l'autre propose de se tutoyer."),
+    ("fr", "Peux-tu me donner une recette simple de crêpes ?",
+     "Bien sûr ! Pour une douzaine de crêpes :\n\n- 250 g de farine\n- 4 œufs\n- 50 cl de lait\n- 1 pincée de sel\n- 50 g de beurre fondu\n\nMettez la farine et le sel dans un saladier, faites un puits et ajoutez les œufs. Versez le lait petit à petit en fouettant pour éviter les grumeaux, puis incorporez le beurre fondu. Laissez reposer la pâte une heure. Faites cuire chaque crêpe environ une minute de chaque côté dans une poêle chaude légèrement beurrée."),
+    ("fr", "Explique-moi ce qu'est la photosynthèse en quelques phrases.",
+     "La photosynthèse est le processus par lequel les plantes, les algues et certaines bactéries fabriquent leur propre nourriture. Grâce à la chlorophylle, elles captent l'énergie de la lumière du soleil et l'utilisent pour transformer le dioxyde de carbone de l'air et l'eau du sol en glucose. Ce sucre leur sert de source d'énergie et de matériau de construction. Au passage, elles rejettent de l'oxygène, celui que nous respirons."),
+    ("fr", "Rédige un court message pour annuler un rendez-vous chez le dentiste.",
+     "Bonjour,\n\nJe suis au regret de devoir annuler mon rendez-vous du jeudi 12 juin à 14 h 30 avec le Dr Martin, en raison d'un empêchement professionnel. Pourriez-vous me proposer un autre créneau la semaine suivante, de préférence en fin de journée ?\n\nMerci d'avance et bonne journée,\nClaire Dubois"),
+    ("fr", "Quels sont les avantages du vélo pour aller au travail ?",
+     "Aller au travail à vélo présente plusieurs avantages :\n\n1. **La santé** : c'est une activité physique régulière qui renforce le cœur et réduit le stress.\n2. **Les économies** : pas de carburant, pas de stationnement, et un entretien peu coûteux.\n3. **L'environnement** : aucun rejet de CO₂ pendant le trajet.\n4. **La fiabilité** : en ville, le vélo est souvent plus rapide que la voiture aux heures de pointe, et le temps de trajet est prévisible.\n\nSeul bémol : il faut prévoir une solution pour la pluie et, si possible, une douche au bureau."),
+    ("es", "¿Cuál es la diferencia entre 'ser' y 'estar'?",
+     "Los dos verbos significan «to be», pero se usan en situaciones distintas. **Ser** expresa características esenciales o permanentes: identidad, origen, profesión, material o la hora («Soy ingeniera», «La mesa es de madera», «Son las tres»). **Estar** expresa estados temporales, ubicación y resultados de un cambio («Estoy cansado», «Madrid está en el centro de España», «La puerta está abierta»). Algunos adjetivos cambian de significado: «es listo» (es inteligente) frente a «está listo» (está preparado)."),
+    ("es", "Dame tres consejos para dormir mejor.",
+     "1. **Mantén un horario fijo**: acuéstate y levántate a la misma hora todos los días, incluso el fin de semana.\n2. **Reduce las pantallas antes de dormir**: la luz azul del móvil y del ordenador retrasa la producción de melatonina; intenta dejarlos una hora antes.\n3. **Cuida el ambiente**: un dormitorio oscuro, silencioso y fresco (unos 18 °C) favorece un sueño más profundo.\n\nY evita el café a partir de media tarde: su efecto dura varias horas."),
+    ("es", "Escribe un correo breve para pedir información sobre un curso de fotografía.",
+     "Asunto: Información sobre el curso de fotografía\n\nBuenos días:\n\nHe visto en su página web el curso de iniciación a la fotografía que empieza en octubre y me gustaría recibir más información. En concreto, quisiera saber el horario de las clases, el precio total y si es necesario tener una cámara réflex o basta con una cámara compacta.\n\nMuchas gracias de antemano.\n\nUn saludo,\nJavier Morales"),
+    ("es", "¿Por qué el mar es salado?",
+     "El mar es salado porque la lluvia, que es ligeramente ácida, disuelve poco a poco los minerales de las rocas. Los ríos transportan esas sales hasta el océano. Cuando el agua del mar se evapora, las sales se quedan, así que se han ido acumulando durante millones de años. Las fuentes hidrotermales del fondo marino también aportan minerales. La sal más abundante es el cloruro de sodio, la misma que usamos en la cocina."),
+    ("es", "Explica qué es una función en programación con un ejemplo en Python.",
+     "Una función es un bloque de código con nombre que realiza una tarea concreta y que puedes reutilizar. Recibe datos de entrada (parámetros) y puede devolver un resultado.\n\n```python\ndef precio_con_iva(precio, iva=0.21):\n    return round(precio * (1 + iva), 2)\n\nprint(precio_con_iva(100))  # 121.0\n```\n\nAsí, en lugar de repetir el cálculo en cada lugar, llamas a `precio_con_iva` cuando lo necesitas."),
+    ("de", "Was ist der Unterschied zwischen „seit“ und „seid“?",
+     "„Seit“ ist eine Präposition bzw. Konjunktion und bezieht sich auf die Zeit: „Ich wohne seit drei Jahren in Köln.“ „Seid“ ist eine Form des Verbs „sein“ (2. Person Plural und Imperativ): „Ihr seid spät dran.“ bzw. „Seid bitte leise!“ Eine einfache Eselsbrücke: Wenn man „sein“ einsetzen kann, schreibt man „seid“ mit d."),
+    ("de", "Erkläre kurz, wie eine Wärmepumpe funktioniert.",
+     "Eine Wärmepumpe funktioniert wie ein umgekehrter Kühlschrank. Ein Kältemittel mit sehr niedrigem Siedepunkt nimmt Wärme aus der Umgebung auf – aus der Luft, dem Erdreich oder dem Grundwasser – und verdampft dabei. Ein Kompressor verdichtet das Gas, wodurch seine Temperatur stark steigt. Diese Wärme wird über einen Wärmetauscher an das Heizsystem abgegeben. Danach wird das Kältemittel entspannt, kühlt ab, und der Kreislauf beginnt von vorn. Aus einer Kilowattstunde Strom entstehen so typischerweise drei bis vier Kilowattstunden Wärme."),
+    ("de", "Schreib mir eine kurze Einladung zu einem Grillabend mit Kollegen.",
+     "Hallo zusammen,\n\nder Sommer ist da – Zeit für unseren Team-Grillabend! 🌭 Wir treffen uns am Freitag, den 21. Juni, ab 18 Uhr im Garten hinter dem Büro. Für Würstchen, Gemüsespieße und Getränke ist gesorgt; wer mag, kann gern einen Salat oder ein Dessert mitbringen.\n\nBitte gebt mir bis Mittwoch kurz Bescheid, ob ihr dabei seid.\n\nViele Grüße\nSabine"),
+    ("de", "Welche Vorteile hat Python gegenüber Java für Einsteiger?",
+     "Für Einsteiger hat Python einige Vorteile: Die Syntax ist knapp und gut lesbar, man braucht keine Typdeklarationen und keinen Klassen-Rahmen, um ein erstes Programm zu schreiben – `print(\"Hallo\")` genügt. Außerdem kann man Code interaktiv in der Konsole ausprobieren. Java ist dafür strenger typisiert, was bei großen Projekten Fehler früh sichtbar macht, und sehr verbreitet in Unternehmen. Zum Lernen der Grundlagen ist Python meist der leichtere Einstieg."),
+    ("zh", "请用简单的话解释什么是人工智能。",
+     "人工智能（AI）是让计算机完成通常需要人类智能才能完成的任务的技术，比如识别图片、理解语言、下棋或推荐商品。现在最常见的方法是机器学习：不是由人逐条编写规则，而是给计算机大量例子，让它自己从数据中找出规律。例如，看过成千上万张猫的照片之后，模型就能判断一张新照片里有没有猫。"),
+    ("zh", "北京有哪些值得去的景点？",
+     "北京值得一去的景点有很多，推荐以下几个：\n\n1. **故宫**：明清两代的皇宫，建议提前在网上预约门票。\n2. **长城（慕田峪或八达岭）**：慕田峪人相对少一些，风景也很好。\n3. **天坛**：古代皇帝祭天的地方，清晨还能看到很多人在公园里锻炼。\n4. **颐和园**：皇家园林，适合在昆明湖边散步。\n5. **胡同**：可以在南锣鼓巷或什刹海一带骑车逛胡同，感受老北京的生活。"),
+    ("zh", "怎样才能提高学习效率？",
+     "提高学习效率可以试试这些方法：\n\n- **番茄工作法**：专注学习25分钟，休息5分钟，减少拖延。\n- **主动回忆**：合上书，试着自己复述或做题，比反复阅读更有效。\n- **间隔复习**：在学习后的第1天、第3天、第7天复习，记得更牢。\n- **减少干扰**：学习时把手机放到另一个房间。\n- **保证睡眠**：睡眠能帮助大脑巩固记忆，熬夜反而降低效率。"),
+    ("zh", "写一首关于春天的短诗。",
+     "春风轻轻吹过窗，\n柳枝发芽绿又长。\n小燕归来找旧巢，\n满园花开满园香。"),
+    ("it", "Come si prepara un buon caffè con la moka?",
+     "Riempi la caldaia con acqua fredda fino alla valvola, senza superarla. Inserisci il filtro e riempilo di caffè macinato per moka, senza pressarlo: basta livellarlo. Avvita bene la parte superiore e metti la moka sul fuoco basso. Quando il caffè comincia a uscire, tieni il coperchio aperto e spegni appena senti il gorgoglio, così non si brucia. Mescola il caffè nella moka prima di versarlo, perché il primo è più forte dell'ultimo."),
+    ("it", "Qual è la differenza tra 'c'è' e 'ci sono'?",
+     "«C'è» si usa con un soggetto singolare: «C'è un gatto sul divano». «Ci sono» si usa con un soggetto plurale: «Ci sono due gatti sul divano». Entrambe le forme indicano che qualcosa esiste o si trova in un luogo, come «there is» e «there are» in inglese."),
+    ("pt", "Quais são os principais pontos turísticos de Lisboa?",
+     "Entre os principais pontos turísticos de Lisboa estão a Torre de Belém e o Mosteiro dos Jerónimos, em Belém (aproveite para provar os pastéis de Belém); o bairro de Alfama, com as suas ruelas e casas de fado; o Castelo de São Jorge, com uma das melhores vistas da cidade; a Praça do Comércio, junto ao Tejo; e o elétrico 28, que atravessa vários bairros históricos. Para um passeio de um dia, Sintra fica a apenas 40 minutos de comboio."),
+    ("pt", "Como posso economizar dinheiro no supermercado?",
+     "Algumas dicas práticas:\n\n1. Faça uma lista antes de sair de casa e siga-a.\n2. Nunca vá às compras com fome.\n3. Compare o preço por quilo ou por litro, não o preço da embalagem.\n4. Prefira marcas próprias do supermercado, que costumam ser bem mais baratas.\n5. Planeie as refeições da semana para aproveitar tudo o que compra e reduzir o desperdício."),
+    ("ja", "日本でおすすめの秋の観光地を教えてください。",
+     "秋の日本でおすすめの観光地をいくつか紹介します。\n\n- **京都・嵐山**：渡月橋や竹林と紅葉の組み合わせが美しいです。\n- **日光**：いろは坂や中禅寺湖の紅葉は10月中旬から見頃です。\n- **奈良公園**：鹿と紅葉を一緒に楽しめます。\n- **北海道・大雪山**：日本で一番早く紅葉が始まる場所で、9月中旬から楽しめます。\n\n人気の場所は週末とても混むので、平日の朝早くに行くのがおすすめです。"),
+    ("ja", "簡単な自己紹介の例文を書いてください。",
+     "はじめまして。田中ゆいと申します。東京出身で、現在はITの会社でデザイナーとして働いています。趣味は写真と料理で、休みの日にはよくカメラを持って散歩しています。どうぞよろしくお願いいたします。"),
+    ("nl", "Wat is het verschil tussen 'hun' en 'hen'?",
+     "Volgens de officiële regel gebruik je 'hen' als lijdend voorwerp en na een voorzetsel (\"Ik zie hen\", \"Ik geef het aan hen\") en 'hun' als meewerkend voorwerp zonder voorzetsel (\"Ik geef hun een boek\"). 'Hun' is ook een bezittelijk voornaamwoord: \"hun huis\". Let op: \"hun hebben\" als onderwerp is in de standaardtaal niet correct; daar hoort \"zij hebben\"."),
+]
+
+# (review, label) — the prompt asks for a one-word sentiment label
+REVIEWS = [
+    ("The battery lasts two full days and the screen is gorgeous. Best phone I've owned.", "Positive"),
+    ("Arrived with a cracked lid and the seller never answered my messages.", "Negative"),
+    ("It does what it says. Nothing special, nothing wrong.", "Neutral"),
+    ("The hotel staff went out of their way to help us when our flight was cancelled. We'll be back!", "Positive"),
+    ("Tasted stale and the portion was half what the photo showed.", "Negative"),
+    ("Setup took ten minutes and the app is intuitive, though the fan is louder than I expected.", "Positive"),
+    ("I returned it after a week; the left earbud kept disconnecting.", "Negative"),
+    ("Average film. Good performances, but the plot dragged in the middle.", "Neutral"),
+]
+
+# (sentence with errors, corrected sentence)
+GRAMMAR = [
+    ("Me and him goes to the gym every mornings.", "He and I go to the gym every morning."),
+    ("Their going to announce the results tomorrow, weather or not the data is ready.",
+     "They're going to announce the results tomorrow, whether or not the data is ready."),
+    ("She don't know nothing about the new policy.", "She doesn't know anything about the new policy."),
+    ("Each of the students have submitted their essay's.", "Each of the students has submitted their essay."),
+    ("I could of finished earlier if the printer would of worked.",
+     "I could have finished earlier if the printer had worked."),
+    ("The data shows that less people are buying DVDs then five years ago.",
+     "The data shows that fewer people are buying DVDs than five years ago."),
+]
+
+# (target language, English sentence, translation)
+TRANSLATIONS = [
+    ("French", "The train to Lyon leaves at half past nine.", "Le train pour Lyon part à neuf heures et demie."),
+    ("Spanish", "Could you recommend a good restaurant near the beach?",
+     "¿Podría recomendarme un buen restaurante cerca de la playa?"),
+    ("German", "I have been learning German for two years.", "Ich lerne seit zwei Jahren Deutsch."),
+    ("Italian", "The museum is closed on Mondays.", "Il museo è chiuso il lunedì."),
+    ("Portuguese", "We need to book the tickets before Friday.", "Precisamos de reservar os bilhetes antes de sexta-feira."),
+    ("Chinese", "Where is the nearest subway station?", "最近的地铁站在哪里？"),
+]
