@@ -74,3 +74,45 @@ def with_metrics(dataset: Dataset, metrics: Sequence[Metric]) -> Dataset:
             store.put(dataset.fingerprint, key, cached)
         columns.update(cached)
     return dataset.with_columns(columns)
+
+
+def dedup_signatures(dataset: Dataset, step):
+    """Dedup signatures of `step` over `dataset`, once per (fingerprint, text/shingle/model params).
+
+    Thresholds and keep policy are not part of the key: moving them re-resolves cached signatures.
+    Embedding vectors come from the shared `embeddings` cache when it exists (shared with Topics).
+    """
+    from core.dedup.explore import signature_key
+    from core.dedup.runner import compute_signatures
+
+    store, key = _column_store(), "dedup:" + signature_key(step)
+    cached = store.get(dataset.fingerprint, key)
+    if cached is None:
+        bar = st.progress(0.0, text=f"Computing {step.title or step.name} signatures…")
+
+        def report(done: int, total: int | None, message: str) -> None:
+            bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{message}: {done:,}/{total or 0:,} rows")
+
+        shared_embeddings = globals().get("embeddings")  # the Topics cache, once it exists
+        if step.name == "embedding" and shared_embeddings is not None:
+            vectors = shared_embeddings(dataset, step.fields, step.model)
+            signatures = step.signatures_from_vectors(dataset.table, vectors)
+        else:
+            signatures = compute_signatures(dataset.table, step, on_progress=report)
+        bar.empty()
+        cached = {"signatures": signatures}
+        store.put(dataset.fingerprint, key, cached)
+    return cached["signatures"]
+
+
+def dedup_graph(dataset: Dataset, step, signatures):
+    """The similarity graph at the page's lowest threshold, cached with the signatures."""
+    from core.dedup.explore import signature_key, similarity_graph
+
+    store, key = _column_store(), "dedup-graph:" + signature_key(step)
+    cached = store.get(dataset.fingerprint, key)
+    if cached is None:
+        with st.spinner("Finding similar pairs…"):
+            cached = {"graph": similarity_graph(step, signatures)}
+        store.put(dataset.fingerprint, key, cached)
+    return cached["graph"]
