@@ -47,13 +47,16 @@ class NearDuplicateStep(Deduplicator):
 
     def signatures(self, table: pa.Table) -> pa.Table:
         """id, length (response chars), score, has_text, plus the method's own columns."""
-        texts = dedup_texts(table, self.fields)
-        base = {"id": table.column("id"),
-                "length": pa.array([len(t) for t in role_texts(table, "response")], pa.int64()),
-                "score": self._scores(table)}
+        return with_columns(self.keep_columns(table), self.text_signatures(dedup_texts(table, self.fields)))
+
+    def keep_columns(self, table: pa.Table) -> pa.Table:
+        """id, length, score (and order, if the batch has it): what the keep policies read."""
+        columns = {"id": table.column("id"),
+                   "length": pa.array([len(t) for t in role_texts(table, "response")], pa.int64()),
+                   "score": self._scores(table)}
         if "order" in table.column_names:
-            base["order"] = table.column("order")
-        return pa.table({**base, **self.text_signatures(texts)})
+            columns["order"] = table.column("order")
+        return pa.table(columns)
 
     def _scores(self, table: pa.Table) -> pa.Array:
         if self.keep != "best_score":
@@ -94,6 +97,14 @@ class NearDuplicateStep(Deduplicator):
         return resolve_pairs(signatures.column("id").to_pylist(), left, right,
                              keep_rank(signatures, self.keep), self.similarity_function(signatures),
                              self.similarity_threshold, self.method)
+
+
+def with_columns(table: pa.Table, columns: dict[str, pa.Array]) -> pa.Table:
+    """`table` with `columns` added or replaced."""
+    for name, values in columns.items():
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, values) if index >= 0 else table.append_column(name, values)
+    return table
 
 
 def has_text(signatures: pa.Table) -> np.ndarray:

@@ -13,7 +13,8 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from core.dedup.base import NearDuplicateStep, fixed_size_matrix, has_text, matrix_column
+from core.dedup.base import NearDuplicateStep, fixed_size_matrix, has_text, matrix_column, with_columns
+from core.dedup.normalize import dedup_texts
 from core.steps import register
 
 BLOCK_BYTES = 64 * 2 ** 20
@@ -104,6 +105,12 @@ class EmbeddingDedup(NearDuplicateStep):
         """Signature columns from embeddings computed elsewhere (the page shares them with Topics)."""
         return {"vector": matrix_column(np.asarray(vectors, dtype=np.float32)),
                 "has_text": pa.array([bool(t.strip()) for t in texts], pa.bool_())}
+
+    def signatures_from_vectors(self, table: pa.Table, vectors: np.ndarray) -> pa.Table:
+        """Signatures of a whole table from embeddings computed elsewhere (the page shares them with Topics)."""
+        signatures = self.keep_columns(table)
+        columns = self.vector_signatures(vectors, dedup_texts(table, self.fields))
+        return with_columns(signatures, {"order": pa.array(np.arange(table.num_rows, dtype=np.int64)), **columns})
 
     def similar_pairs(self, signatures: pa.Table):
         left, right, _ = neighbour_pairs(fixed_size_matrix(signatures.column("vector"), np.float32),
