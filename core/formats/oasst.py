@@ -1,0 +1,102 @@
+"""OpenAssistant message trees (one tree per record: `message_tree_id` and a `prompt` node whose
+`replies` nest). Option `oasst_paths`: "all" (default) gives one conversation per root-to-leaf path,
+"best" follows the best-ranked reply (lowest `rank`) at every step.
+
+Counting: an input record is one tree; it is loaded if it yields at least one conversation. A path
+that ends on an unanswered prompter message is cut back to its last assistant reply; deleted
+messages (and their subtrees) are skipped unless `oasst_include_deleted` is true. Per-message
+fields (message_id, lang, rank, emojis, …) go in meta.message_extra; tree fields in meta.extra.
+"""
+
+from __future__ import annotations
+
+from core.formats.base import Parsed, RecordError, type_name
+
+NAME = "oasst"
+MESSAGES_FIELD = "prompt"
+_ROLES = {"prompter": "user", "assistant": "assistant", "user": "user"}
+_NODE_KEYS = {"text", "role", "replies"}
+
+
+def detect(record: dict) -> tuple[float, list[str]]:
+    prompt = record.get("prompt")
+    if isinstance(prompt, dict) and "replies" in prompt and "text" in prompt:
+        return (1.0 if "message_tree_id" in record else 0.9), ["message_tree_id", "prompt.replies"]
+    return 0.0, []
+
+
+def _check(node: object, path: str) -> dict:
+    if not isinstance(node, dict):
+        raise RecordError(path, f"expected a message object, got {type_name(node)}")
+    for key in ("text", "role"):
+        if not isinstance(node.get(key), str):
+            raise RecordError(f"{path}.{key}", f"missing required field '{key}'" if key not in node
+                              else f"expected a string, got {type_name(node[key])}")
+    if node["role"] not in _ROLES:
+        raise RecordError(f"{path}.role", f"unknown role '{node['role']}'; expected prompter or assistant")
+    replies = node.get("replies", [])
+    if not isinstance(replies, list):
+        raise RecordError(f"{path}.replies", f"expected a list, got {type_name(replies)}")
+    return node
+
+
+def _rank_key(node: dict) -> tuple:
+    rank = node.get("rank")
+    return (rank is None, rank if isinstance(rank, (int, float)) else 0)
+
+
+def _paths(node: dict, path: str, best: bool, include_deleted: bool, skipped: list[int]):
+    """Yield lists of (node, path) from `node` to each leaf (or along the best-ranked replies)."""
+    replies = [(r, f"{path}.replies[{i}]") for i, r in enumerate(node.get("replies") or [])]
+    kept = []
+    for reply, where in replies:
+        _check(reply, where)
+        if reply.get("deleted") and not include_deleted:
+            skipped[0] += 1
+            continue
+        kept.append((reply, where))
+    if best and kept:
+        kept = [min(kept, key=lambda rw: _rank_key(rw[0]))]
+    if not kept:
+        yield [(node, path)]
+        return
+    for reply, where in kept:
+        for tail in _paths(reply, where, best, include_deleted, skipped):
+            yield [(node, path)] + tail
+
+
+def to_conversations(record: dict, options: dict) -> list[Parsed]:
+    mode = options.get("oasst_paths", "all")
+    if mode not in ("all", "best"):
+        raise ValueError(f"oasst_paths must be 'all' or 'best', got {mode!r}")
+    root = _check(record.get("prompt"), "prompt") if "prompt" in record else None
+    if root is None:
+        raise RecordError("prompt", "missing required field 'prompt'")
+    tree_id = record.get("message_tree_id") or root.get("message_id")
+    extra = {k: v for k, v in record.items() if k != "prompt"}
+    skipped = [0]
+    out, seen_ends = [], set()
+    for path in _paths(root, "prompt", mode == "best", bool(options.get("oasst_include_deleted")), skipped):
+        warnings = []
+        while path and path[-1][0]["role"] != "assistant":
+            path = path[:-1]
+            warnings.append("path ended on an unanswered prompter message: cut back to the last reply")
+        if not path or id(path[-1][0]) in seen_ends:
+            continue
+        seen_ends.add(id(path[-1][0]))
+        parsed = Parsed([], extra=dict(extra), warnings=warnings)
+        for i, (node, _) in enumerate(path):
+            parsed.messages.append({"role": _ROLES[node["role"]], "content": node["text"], "name": None,
+                                    "tool_calls": None})
+            parsed.message_extra[str(i)] = {k: v for k, v in node.items() if k not in _NODE_KEYS}
+        leaf_id = path[-1][0].get("message_id")
+        if mode == "best" and tree_id:
+            parsed.own_id, parsed.id_field = str(tree_id), "message_tree_id"
+        elif leaf_id:
+            parsed.own_id, parsed.id_field = str(leaf_id), "message_id"
+        if skipped[0]:
+            parsed.warnings.append(f"{skipped[0]} deleted message(s) skipped in this tree")
+        out.append(parsed)
+    if not out:
+        raise RecordError("prompt.replies", "the tree has no assistant reply")
+    return out

@@ -1,0 +1,298 @@
+"""Open any supported file as canonical conversations: detect the format, stream batches, account
+for every input record (loaded or rejected with its reason).
+
+    result = load_dataset("train.jsonl", on_error="skip")
+    result.detection.format, result.report.rejected, result.dataset.table
+
+Counting: `input_records == loaded + len(rejected)` always. `loaded` counts input records; for
+OpenAssistant trees one input record (a tree) can give several conversations, so
+`report.conversations` (rows of the dataset) may exceed `loaded`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Literal
+
+import numpy as np
+import orjson
+import pyarrow as pa
+
+from core.detect import FORMATS, MODULES, Detection, detect_records, forced_detection
+from core.errors import SieveInputError
+from core.formats.base import Parsed, RecordError
+from core.io import RawRecord, atomic_writer, inspect_file, iter_records
+from core.progress import ProgressCallback
+from core.schema import Dataset, empty_table, records_to_table
+from core.writers import WriteReport, write_dataset  # noqa: F401  (re-exported for callers)
+
+__all__ = ["FORMATS", "Detection", "Rejection", "LoadReport", "LoadResult", "BatchReader", "detect_file",
+           "load_dataset", "iter_batches", "load_sample", "write_rejects", "write_dataset", "WriteReport"]
+
+OnError = Literal["raise", "skip"]
+SAMPLE_RECORDS = 200
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+@dataclass
+class Rejection:
+    file: str
+    line: int | None
+    record: int | None
+    field: str | None
+    reason: str
+    raw: str  # the original text, truncated to ~10 kB
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "record": self.record, "field": self.field,
+                "reason": self.reason, "raw": self.raw}
+
+
+@dataclass
+class LoadReport:
+    input_records: int = 0
+    loaded: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    conversations: int = 0  # dataset rows (differs from `loaded` only for OASST trees)
+
+
+@dataclass
+class LoadResult:
+    dataset: Dataset
+    detection: Detection
+    report: LoadReport
+    path: str
+
+
+def detect_file(path: str | os.PathLike) -> Detection:
+    """Format, confidence and evidence from the first records of a file."""
+    info = inspect_file(path)
+    sample = list(islice(iter_records(path, info), SAMPLE_RECORDS))
+    return detect_records(sample, info.notes)
+
+
+class _IdRegistry:
+    """Makes ids unique: a repeated id gets a `#n` suffix. Holds 8 bytes per id (a sorted hash array)."""
+
+    def __init__(self) -> None:
+        self.seen = np.empty(0, np.int64)
+        self.repeats: dict[str, int] = {}
+
+    def _is_seen(self, hashes: np.ndarray) -> np.ndarray:
+        if not len(self.seen):
+            return np.zeros(len(hashes), bool)
+        pos = np.minimum(np.searchsorted(self.seen, hashes), len(self.seen) - 1)
+        return self.seen[pos] == hashes
+
+    def assign(self, records: list[dict], warn: Callable[[dict, str], None]) -> None:
+        ids = [r["id"] for r in records]
+        hashes = np.fromiter((hash(i) for i in ids), np.int64, len(ids))
+        repeated = self._is_seen(hashes)
+        _, first = np.unique(hashes, return_index=True)
+        within = np.ones(len(ids), bool)
+        within[first] = False
+        batch_hashes = set(hashes.tolist())
+        for i in np.flatnonzero(repeated | within):
+            original = ids[i]
+            n = self.repeats.get(original, 1)
+            while True:
+                n += 1
+                candidate = f"{original}#{n}"
+                h = hash(candidate)
+                if h not in batch_hashes and not self._is_seen(np.array([h], np.int64))[0]:
+                    break
+            self.repeats[original] = n
+            batch_hashes.add(h)
+            hashes[i] = h
+            records[i]["id"] = candidate
+            warn(records[i], f"id '{original}' is repeated: renamed '{candidate}'")
+        self.seen = np.sort(np.concatenate([self.seen, np.unique(hashes)]), kind="stable")
+
+
+class BatchReader:
+    """Iterates canonical Arrow tables; `detection` is known at once, `report` is final at the end."""
+
+    def __init__(self, path: str | os.PathLike, *, format: str | None = None, on_error: OnError = "raise",
+                 batch_size: int = 10_000, on_reject: Callable[[Rejection], None] | None = None,
+                 options: dict | None = None, on_progress: ProgressCallback | None = None):
+        if on_error not in ("raise", "skip"):
+            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        self.path = str(path)
+        self.options = dict(options or {})
+        self.source_name = self.options.pop("source_name", None) or self.path
+        self.on_error, self.batch_size, self.on_reject, self.on_progress = on_error, batch_size, on_reject, on_progress
+        try:
+            self.info = inspect_file(path)
+        except SieveInputError as exc:
+            exc.file = self.source_name
+            raise SieveInputError(exc.reason, file=self.source_name, line=exc.line) from None
+        self._records = iter_records(path, self.info)
+        self._sample = list(islice(self._records, SAMPLE_RECORDS))
+        if format is None:
+            self.detection = detect_records(self._sample, self.info.notes)
+            if self.detection.format == "unknown":
+                raise SieveInputError(f"cannot tell the format ({'; '.join(self.detection.evidence)}); "
+                                      f"choose one with --format: {', '.join(FORMATS)}", file=self.source_name)
+        else:
+            if format not in MODULES:
+                raise SieveInputError(f"unknown format '{format}'; choose one of {', '.join(FORMATS)}",
+                                      file=self.source_name)
+            self.detection = forced_detection(format, self._sample, self.info.notes)
+        self.module = MODULES[self.detection.format]
+        self.report = LoadReport()
+        self._ids = _IdRegistry()
+        self._warnings: Counter[str] = Counter()
+        self._batches = self._run()
+
+    def __iter__(self) -> Iterator[pa.Table]:
+        return self
+
+    def __next__(self) -> pa.Table:
+        return next(self._batches)
+
+    # ------------------------------------------------------------ internals
+
+    def _reject(self, raw: RawRecord, field_name: str | None, reason: str) -> None:
+        if self.on_error == "raise":
+            raise SieveInputError(reason, file=self.source_name, line=raw.line, record=raw.index, field=field_name)
+        rejection = Rejection(self.source_name, raw.line, raw.index, field_name, reason, raw.raw_text())
+        self.report.rejected.append(rejection)
+        if self.on_reject:
+            self.on_reject(rejection)
+
+    def _hint(self, value: dict) -> str:
+        """For a record the chosen format cannot read: which format it looks like instead."""
+        from core.detect import best_format_for
+        other = best_format_for(value)
+        if other and other != self.detection.format:
+            return f" (this record looks like {other}, the file was read as {self.detection.format}: mixed schemas?)"
+        return ""
+
+    def _convert(self, raw: RawRecord) -> list[Parsed] | None:
+        if raw.error:
+            self._reject(raw, raw.field, raw.error)
+            return None
+        try:
+            parsed = self.module.to_conversations(raw.value, self.options)
+            for p in parsed:
+                if not p.messages:
+                    raise RecordError(self.module.MESSAGES_FIELD, "empty conversation (no messages)")
+                if p.rejected is None and not any(m["role"] == "assistant" for m in p.messages):
+                    raise RecordError(self.module.MESSAGES_FIELD, "conversation has no assistant turn")
+        except RecordError as exc:
+            hint = self._hint(raw.value) if exc.reason.startswith("missing required field") else ""
+            self._reject(raw, exc.field, exc.reason + hint)
+            return None
+        return parsed
+
+    def _record(self, raw: RawRecord, p: Parsed, k: int, many: bool) -> dict:
+        if self.detection.format == "canonical":
+            meta = dict(p.meta)
+            if p.extra:
+                meta["extra"] = {**(meta.get("extra") or {}), **p.extra}
+        else:
+            meta = {"source_format": self.detection.format, "source_file": os.path.basename(self.source_name),
+                    "source_record": raw.index, "source_line": raw.line, "extra": p.extra,
+                    "warnings": list(p.warnings)}
+            if p.id_field:
+                meta["id_field"] = p.id_field
+            if p.message_extra:
+                meta["message_extra"] = p.message_extra
+            meta.update(p.meta)
+        for w in p.warnings:
+            self._warnings[w] += 1
+        record_id = p.own_id if p.own_id is not None else (f"{raw.index}.{k}" if many else str(raw.index))
+        return {"id": record_id, "messages": p.messages, "rejected": p.rejected, "meta": meta}
+
+    def _warn_id(self, record: dict, text: str) -> None:
+        record["meta"].setdefault("warnings", []).append(text)
+        self._warnings["repeated ids renamed with a #n suffix"] += 1
+
+    def _flush(self, records: list[dict]) -> pa.Table:
+        self._ids.assign(records, self._warn_id)
+        self.report.conversations += len(records)
+        if self.on_progress:
+            self.on_progress(self.report.input_records, None, f"read {self.report.input_records:,} records")
+        return records_to_table(records)
+
+    def _run(self) -> Iterator[pa.Table]:
+        records: list[dict] = []
+        for raw in chain(self._sample, self._records):
+            self.report.input_records += 1
+            parsed = self._convert(raw)
+            if parsed is None:
+                continue
+            self.report.loaded += 1
+            many = len(parsed) > 1
+            records.extend(self._record(raw, p, k, many) for k, p in enumerate(parsed))
+            if len(records) >= self.batch_size:
+                yield self._flush(records)
+                records = []
+        self._sample = []
+        if records:
+            yield self._flush(records)
+        self._finish()
+
+    def _finish(self) -> None:
+        report = self.report
+        report.warnings = list(self.info.notes) + [f"{text} ({n} records)" for text, n in self._warnings.most_common()]
+        if report.input_records == 0:
+            raise SieveInputError("no records found", file=self.source_name)
+        assert report.input_records == report.loaded + len(report.rejected)
+
+
+def iter_batches(path: str | os.PathLike, *, format: str | None = None, on_error: OnError = "raise",
+                 batch_size: int = 10_000, on_reject: Callable[[Rejection], None] | None = None,
+                 options: dict | None = None) -> BatchReader:
+    """Stream a file as canonical Arrow tables (CANONICAL_SCHEMA); memory stays flat in file size."""
+    return BatchReader(path, format=format, on_error=on_error, batch_size=batch_size, on_reject=on_reject,
+                       options=options)
+
+
+def load_dataset(path: str | os.PathLike, *, format: str | None = None, on_error: OnError = "raise",
+                 options: dict | None = None, on_progress: ProgressCallback | None = None) -> LoadResult:
+    """Read a whole file into a Dataset, with the detection and the load report."""
+    reader = BatchReader(path, format=format, on_error=on_error, options=options, on_progress=on_progress)
+    tables = list(reader)
+    table = pa.concat_tables(tables) if tables else empty_table()
+    return LoadResult(Dataset(table, Path(reader.source_name).name), reader.detection, reader.report, str(path))
+
+
+def sample_files(directory: Path = SAMPLE_DIR) -> list[Path]:
+    return sorted(p for p in directory.iterdir()
+                  if p.is_file() and p.suffix != ".py" and p.name != "README.md" and not p.name.startswith((".", "_")))
+
+
+def load_sample(directory: str | os.PathLike | None = None) -> LoadResult:
+    """Every data file in sample_data/ combined into one dataset ("mixed" format when they differ)."""
+    directory = Path(directory) if directory else SAMPLE_DIR
+    files = sample_files(directory)
+    if not files:
+        raise SieveInputError("no data files in the sample folder", file=str(directory))
+    results = [load_dataset(p) for p in files]
+    formats = {r.detection.format for r in results}
+    detection = Detection(formats.pop() if len(formats) == 1 else "mixed",
+                          min(r.detection.confidence for r in results),
+                          [f"{Path(r.path).name}: {r.detection.format} ({r.detection.confidence:.2f})" for r in results])
+    report = LoadReport(sum(r.report.input_records for r in results), sum(r.report.loaded for r in results),
+                        [x for r in results for x in r.report.rejected],
+                        [f"{Path(r.path).name}: {w}" for r in results for w in r.report.warnings],
+                        sum(r.report.conversations for r in results))
+    table = pa.concat_tables([r.dataset.table for r in results])
+    ids = table.column("id").to_pylist()
+    if len(set(ids)) != len(ids):
+        dupes = sorted({i for i, n in Counter(ids).items() if n > 1})[:5]
+        report.warnings.append(f"ids repeat across sample files: {dupes}")
+    return LoadResult(Dataset(table, "sample"), detection, report, str(directory))
+
+
+def write_rejects(rejections: Iterable[Rejection], path: str | os.PathLike) -> None:
+    """One JSON object per rejected record: file, line, record, field, reason, raw (atomic write)."""
+    with atomic_writer(path) as fh:
+        for r in rejections:
+            fh.write(orjson.dumps(r.to_dict()) + b"\n")

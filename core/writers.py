@@ -1,0 +1,110 @@
+"""Write canonical conversations as OpenAI JSONL (default), ShareGPT, Alpaca or Parquet, atomically.
+
+JSON targets follow the file name: `.jsonl` writes one object per line, `.json` one array; `.gz` or
+`.zst` compress. Parquet writes Sieve's canonical schema, which reads back losslessly. What a target
+cannot hold is counted in `WriteReport.losses` ("alpaca: tool calls … (12 records)"), never dropped
+silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Literal
+
+import orjson
+import pyarrow as pa
+
+from core.errors import SieveInputError
+from core.io import atomic_writer, split_suffixes
+from core.schema import CANONICAL_COLUMNS, CANONICAL_SCHEMA, Dataset, records_to_table, table_to_records
+
+Target = Literal["openai", "sharegpt", "alpaca", "parquet"]
+TARGETS = ("openai", "sharegpt", "alpaca", "parquet")
+
+
+@dataclass
+class WriteReport:
+    rows: int = 0
+    losses: list[str] = field(default_factory=list)
+
+
+def _tables(source: Any) -> Iterator[pa.Table]:
+    """Canonical tables from a Dataset, LoadResult, Table, or an iterable of tables / record dicts."""
+    if hasattr(source, "dataset") and isinstance(source.dataset, Dataset):
+        source = source.dataset
+    if isinstance(source, Dataset):
+        source = source.table
+    if isinstance(source, pa.Table):
+        yield source.select(list(CANONICAL_COLUMNS))
+        return
+    pending: list[dict] = []
+    for item in source:
+        if isinstance(item, pa.Table):
+            if pending:
+                yield records_to_table(pending)
+                pending = []
+            yield item.select(list(CANONICAL_COLUMNS))
+        else:
+            pending.append(item)
+            if len(pending) >= 10_000:
+                yield records_to_table(pending)
+                pending = []
+    if pending:
+        yield records_to_table(pending)
+
+
+def _check_path(path: str, to: str) -> str | None:
+    kind, _ = split_suffixes(path)
+    if to == "parquet":
+        if kind != "parquet":
+            raise SieveInputError("--to parquet needs an output name ending in .parquet", file=path)
+        return kind
+    if kind not in ("json", "jsonl"):
+        raise SieveInputError(f"--to {to} writes JSON: name the output .jsonl or .json (optionally .gz/.zst)",
+                              file=path)
+    return kind
+
+
+def write_dataset(records_or_tables: Any, path: str | os.PathLike, *, to: Target = "openai") -> WriteReport:
+    """Write conversations to `path` in the target format; returns rows written and losses."""
+    if to not in TARGETS:
+        raise SieveInputError(f"unknown target '{to}'; choose one of {', '.join(TARGETS)}")
+    path = str(path)
+    kind = _check_path(path, to)
+    if to == "parquet":
+        return _write_parquet(_tables(records_or_tables), path)
+    from core.detect import MODULES
+    module = MODULES[to]
+    report, losses = WriteReport(), Counter()
+    as_array = kind == "json"
+    with atomic_writer(path) as fh:
+        fh.write(b"[\n" if as_array else b"")
+        for table in _tables(records_or_tables):
+            lines = []
+            for record in table_to_records(table):
+                row, record_losses = module.from_conversation(record)
+                losses.update(set(record_losses))
+                lines.append(orjson.dumps(row, option=orjson.OPT_NON_STR_KEYS))
+            if lines:
+                sep = b",\n" if as_array else b"\n"
+                fh.write((sep if as_array and report.rows else b"") + sep.join(lines) + (b"" if as_array else b"\n"))
+            report.rows += len(lines)
+        fh.write(b"\n]\n" if as_array else b"")
+    report.losses = [f"{to}: {text} ({n} records)" for text, n in losses.most_common()]
+    return report
+
+
+def _write_parquet(tables: Iterable[pa.Table], path: str) -> WriteReport:
+    import pyarrow.parquet as pq
+    report = WriteReport()
+    with atomic_writer(path) as fh:
+        writer = pq.ParquetWriter(fh, CANONICAL_SCHEMA, compression="zstd")
+        try:
+            for table in tables:
+                writer.write_table(table.cast(CANONICAL_SCHEMA))
+                report.rows += table.num_rows
+        finally:
+            writer.close()
+    return report
