@@ -116,3 +116,42 @@ def dedup_graph(dataset: Dataset, step, signatures):
             cached = {"graph": similarity_graph(step, signatures)}
         store.put(dataset.fingerprint, key, cached)
     return cached["graph"]
+
+
+def _bar_reporter(bar):
+    """A core ProgressCallback that drives a Streamlit progress bar."""
+    def report(done: int, total: int | None, message: str) -> None:
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{message}: {done:,}/{total or 0:,}")
+    return report
+
+
+def embeddings(dataset: Dataset, field: str, model: str):
+    """L2-normalized float32 embeddings of `field` texts, once per (fingerprint, field, model); Topics and Dedup share them."""
+    from core.embeddings import embed
+
+    store, key = _column_store(), f"embeddings:{field}:{model}"
+    cached = store.get(dataset.fingerprint, key)
+    if cached is None:
+        bar = st.progress(0.0, text=f"Embedding {field} texts with {model}…")
+        vectors = embed(dataset.texts(field), model, on_progress=_bar_reporter(bar))
+        bar.empty()
+        cached = {"vectors": vectors}
+        store.put(dataset.fingerprint, key, cached)
+    return cached["vectors"]
+
+
+def topics(dataset: Dataset, field: str, model: str, **params):
+    """core.topics.TopicResult for `field` under `model`, cached per (fingerprint, field, model, params)."""
+    from core.topics import analyze_topics
+
+    vectors = embeddings(dataset, field, model)
+    store = _column_store()
+    key = "topics:" + json.dumps({"field": field, "model": model, **params}, sort_keys=True)
+    cached = store.get(dataset.fingerprint, key)
+    if cached is None:
+        bar = st.progress(0.0, text="Finding topics…")
+        result = analyze_topics(dataset.texts(field), vectors, on_progress=_bar_reporter(bar), **params)
+        bar.empty()
+        cached = {"result": result}
+        store.put(dataset.fingerprint, key, cached)
+    return cached["result"]
