@@ -20,6 +20,7 @@ RECIPE = "sieve.recipe"                # the Clean & Export recipe being built (
 SELECTED_ID = "sieve.selected_id"      # a conversation id opened from a chart or table
 SYNTH_SETTINGS = "sieve.synth"         # endpoint settings; the API key lives only here (memory)
 TOKENIZER = "sieve.tokenizer"          # token counts: "mistral", "cl100k" or a local HF tokenizer folder
+EMBEDDING_MODEL = "sieve.embedding_model"  # Topics and Dedup: "static", "minilm" or a local model folder
 
 
 def init() -> None:
@@ -62,3 +63,10 @@ def put(key: str, value: Any) -> None:
 def tokenizer() -> str:
     """The tokenizer every Inspect page counts tokens with."""
     return st.session_state.get(TOKENIZER) or "mistral"
+
+
+def embedding_model() -> str:
+    """The sentence-embedding model Topics and semantic Dedup share (so vectors are computed once)."""
+    from core.embeddings import default_model
+
+    return st.session_state.get(EMBEDDING_MODEL) or default_model()
