@@ -37,6 +37,11 @@ STATIC_PCA_DIMS = 256
 _build_lock = threading.Lock()
 
 
+def default_model() -> str:
+    """$SIEVE_EMBEDDING_MODEL (a name or local folder, e.g. a site's own model), else 'static'."""
+    return os.environ.get("SIEVE_EMBEDDING_MODEL") or DEFAULT_MODEL
+
+
 def cache_dir() -> Path:
     """Where Sieve keeps models it builds itself ($SIEVE_CACHE_DIR, else ~/.cache/sieve)."""
     return Path(os.environ.get("SIEVE_CACHE_DIR") or Path.home() / ".cache" / "sieve")
