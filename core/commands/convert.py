@@ -1,0 +1,42 @@
+"""`python -m core convert IN OUT --to openai|sharegpt|alpaca|parquet`: stream, convert, report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.commands.inspect import add_load_arguments, load_options
+from core.load import iter_batches, write_rejects
+from core.writers import TARGETS, write_dataset
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("convert", help="convert a dataset to OpenAI, ShareGPT, Alpaca or Parquet",
+                                   description="Read any supported file and write it in another format. Prints "
+                                               "read/rejected counts and what the target could not hold.")
+    parser.add_argument("input", help="input file (.json, .jsonl, .csv, .parquet, optionally .gz/.zst)")
+    parser.add_argument("output", help="output file: .jsonl or .json for JSON targets, .parquet for parquet; "
+                                       ".gz/.zst to compress")
+    parser.add_argument("--to", choices=TARGETS, default="openai", help="target format (default: openai)")
+    add_load_arguments(parser)
+    parser.add_argument("--rejected", metavar="REJECTS.jsonl",
+                        help="where skipped records go with their reasons (default: OUTPUT.rejected.jsonl)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    reader = iter_batches(args.input, format=args.format, on_error=args.on_error, options=load_options(args))
+    written = write_dataset(reader, args.output, to=args.to)
+    report = reader.report
+    print(f"format: {reader.detection.format} (confidence {reader.detection.confidence:.2f})")
+    print(f"read {report.input_records:,} records: {report.loaded:,} loaded + {len(report.rejected):,} rejected")
+    print(f"wrote {written.rows:,} conversations to {args.output} ({args.to})")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    for loss in written.losses:
+        print(f"loss: {loss}")
+    if report.rejected:
+        rejects_path = args.rejected or f"{args.output}.rejected.jsonl"
+        write_rejects(report.rejected, rejects_path)
+        print(f"rejected records and their reasons: {rejects_path}", file=sys.stderr)
+    return 0
