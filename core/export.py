@@ -149,6 +149,13 @@ class RejectedWriter:
             self._fh.write(line)
             self.rows += 1
 
+    def unreadable(self, ledger: pa.Table, raw: str | None) -> None:
+        """A record the loader could not read: its location, reason and original text."""
+        for entry in ledger.to_pylist():
+            drop = {k: v for k, v in entry.items() if v is not None and k != "id"}
+            self._fh.write(orjson.dumps({"id": entry["id"], "sieve_drop": drop, "raw": raw}) + b"\n")
+            self.rows += 1
+
     def close(self, error: BaseException | None = None) -> None:
         if error is None:
             self._context.__exit__(None, None, None)
@@ -158,3 +165,96 @@ class RejectedWriter:
 
 def canonical(table: pa.Table) -> pa.Table:
     return table.select(list(CANONICAL_COLUMNS))
+
+
+# ---------------------------------------------------------------- chat-template preview
+
+def _readable_pieces(text: str) -> str:
+    """Sentencepiece rendering -> readable text ('▁' is a space, <0x0A> a newline)."""
+    return text.replace("\u2581", " ").replace("<0x0A>", "\n")
+
+
+def mistral_preview(record: dict) -> tuple[str, int]:
+    """(prompt as the model sees it, token count) with the Mistral v1 instruct template (mistral-common)."""
+    from mistral_common.protocol.instruct.messages import AssistantMessage, UserMessage
+    from mistral_common.protocol.instruct.request import InstructRequest
+    from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
+
+    system = "\n\n".join(m["content"] for m in record["messages"] if m["role"] == "system") or None
+    turns = []
+    for m in record["messages"]:
+        if m["role"] == "user":
+            turns.append(UserMessage(content=m["content"]))
+        elif m["role"] == "assistant":
+            turns.append(AssistantMessage(content=m["content"]))
+    tokenizer = _mistral_v1()
+    encoded = tokenizer.instruct_tokenizer.encode_instruct(InstructRequest(messages=turns, system_prompt=system))
+    return _readable_pieces(encoded.text), len(encoded.tokens)
+
+
+_MISTRAL = None
+
+
+def _mistral_v1():
+    global _MISTRAL
+    if _MISTRAL is None:
+        from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
+        _MISTRAL = MistralTokenizer.v1()
+    return _MISTRAL
+
+
+def jinja_preview(record: dict, tokenizer_dir: str | Path) -> tuple[str, int]:
+    """(rendered text, token count) with the `chat_template` of a local Hugging Face tokenizer folder."""
+    from core.errors import SieveInputError
+    from transformers import AutoTokenizer
+
+    path = Path(tokenizer_dir)
+    if not path.is_dir():
+        raise SieveInputError("tokenizer folder not found", file=str(path))
+    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    if not getattr(tokenizer, "chat_template", None):
+        raise SieveInputError("this tokenizer has no chat_template", file=str(path), field="chat_template")
+    messages = [{"role": m["role"], "content": m["content"]} for m in record["messages"]]
+    text = tokenizer.apply_chat_template(messages, tokenize=False)
+    return text, len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def chat_template_preview(records: Sequence[dict], template: str = "mistral") -> list[dict]:
+    """A few records rendered as the model will see them: [{id, text, tokens}]. template: 'mistral' or a folder."""
+    out = []
+    for record in records:
+        text, tokens = mistral_preview(record) if template == "mistral" else jinja_preview(record, template)
+        out.append({"id": record["id"], "text": text, "tokens": tokens})
+    return out
+
+
+# ---------------------------------------------------------------- report
+
+def build_report(summary: dict, recipe, before: pa.Table, after: pa.Table, columns: Sequence[str] = ()) -> str:
+    """A self-contained HTML report: counts, funnel, reasons, thresholds, before/after histograms."""
+    import plotly.graph_objects as go
+
+    funnel_rows = summary.get("funnel", [])
+    figures = [go.Figure(go.Funnel(y=[f["step"] if isinstance(f, dict) else f[0] for f in funnel_rows],
+                                   x=[f["rows"] if isinstance(f, dict) else f[1] for f in funnel_rows]),
+                         layout={"title": "Rows left after each step", "height": 360})]
+    for column in columns:
+        if column not in before.column_names or column not in after.column_names:
+            continue
+        fig = go.Figure(layout={"title": f"{column}: before and after", "barmode": "overlay", "height": 320})
+        for name, table in (("before", before), ("after", after)):
+            values = table.column(column).to_pylist()
+            fig.add_histogram(x=[v for v in values if v is not None], name=name, opacity=0.6)
+        figures.append(fig)
+    steps_html = "".join(f"<li><code>{html.escape(s.kind)}</code> {html.escape(s.name)} "
+                         f"<code>{html.escape(orjson.dumps(s.params).decode())}</code></li>" for s in recipe.steps)
+    reasons_html = "".join(f"<tr><td>{html.escape(str(r))}</td><td>{c:,}</td></tr>" for r, c in summary["by_reason"].items())
+    charts = "".join(fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figures))
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>Sieve cleaning report</title>
+<style>body{{font-family:sans-serif;max-width:1000px;margin:2em auto}}td{{padding:2px 12px}}</style></head><body>
+<h1>Sieve cleaning report</h1>
+<p><b>{summary['input_rows']:,}</b> rows in, <b>{summary['kept_rows']:,}</b> kept, <b>{summary['dropped_rows']:,}</b> dropped.</p>
+<h2>Reasons</h2><table>{reasons_html or '<tr><td>nothing dropped</td></tr>'}</table>
+<h2>Recipe steps and thresholds</h2><ol>{steps_html}</ol>
+<h2>Export</h2><pre>{html.escape(recipe.export.model_dump_json(indent=2))}</pre>
+<h2>Charts</h2>{charts}</body></html>"""

@@ -152,10 +152,14 @@ class LocalRun:
                 stream = _dedup_stage(stream, stage, self.tally, work, index, batch_size)
         self._stream = stream
 
-    def record_unreadable(self, ledger: pa.Table) -> None:
+    def record_unreadable(self, ledger: pa.Table, *, to_sink: bool = True) -> None:
         """Loader rejections: input rows that are dropped before any step (reason 'unreadable: …')."""
         self.tally.input_rows += ledger.num_rows
-        self.tally.drops(ledger, None)
+        sink, self.tally.sink = self.tally.sink, (self.tally.sink if to_sink else None)
+        try:
+            self.tally.drops(ledger, None)
+        finally:
+            self.tally.sink = sink
 
     def kept(self) -> Iterator[pa.Table]:
         try:
@@ -218,9 +222,15 @@ def run_files(recipe, steps: Sequence[Step], input_path: str | Path, output_path
 
     def on_reject(rejection) -> None:
         led = _rejection_ledger(rejection)
-        run.record_unreadable(led)
+        run.record_unreadable(led, to_sink=False)
+        if ledger_writer:
+            ledger_writer(led, None)
+        if rejected:
+            rejected.unreadable(led, getattr(rejection, "raw", None))
 
-    batches = iter_batches(input_path, format=input_format, batch_size=batch_size, on_reject=on_reject)
+    # Unreadable records are dropped with their reason (and counted), never a reason to stop.
+    batches = iter_batches(input_path, format=input_format, batch_size=batch_size, on_reject=on_reject,
+                           on_error="skip")
     error: BaseException | None = None
     with tempfile.TemporaryDirectory(prefix="sieve-run-") as work:
         try:

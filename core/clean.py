@@ -1,0 +1,156 @@
+"""What the Clean & Export page builds, without the page: widget kinds from ColumnSpecs, the filter a
+widget setting means, the recipe those settings make, and the fast re-filter over cached columns.
+
+A slider never recomputes a metric: metric columns are cached per dataset fingerprint, dedup results
+per (fingerprint, step), and `refilter` only runs filters (and applies the cached dedup drops).
+The recipe it builds puts metrics first, then dedup steps (on the whole input, so their result does
+not depend on the sliders and can be cached), then filters; the CLI runs exactly that order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Literal, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from core import ledger as ledger_mod
+from core.engine.plan import (apply_dedup, dedup_signatures, dedup_threshold, dropping_labels, funnel,
+                              run_row_steps, step_labels)
+from core.filters import CategoryFilter, ThresholdFilter
+from core.recipe import ExportSettings, Recipe
+from core.steps import ColumnSpec, Deduplicator, Filter, Metric, Step
+
+WidgetKind = Literal["max", "min", "range", "multiselect", "toggle"]
+PAGE_GROUPS = ("quality", "safety", "duplicates", "language", "validity", "length")
+
+
+def widget_kind(spec: ColumnSpec) -> WidgetKind | None:
+    """Which widget a column gets: lower-is-better -> a max slider, higher -> min, no direction -> range."""
+    if not spec.filterable:
+        return None
+    if spec.dtype in ("float", "int"):
+        return {"lower": "max", "higher": "min"}.get(spec.better or "", "range")
+    if spec.dtype == "bool":
+        return "toggle"
+    if spec.dtype == "category":
+        return "multiselect"
+    return None
+
+
+@dataclass
+class ColumnStats:
+    low: float | None = None
+    high: float | None = None
+    categories: list | None = None
+
+
+def column_stats(spec: ColumnSpec, values: pa.ChunkedArray | pa.Array) -> ColumnStats:
+    """Slider bounds (the spec's natural range, else the data's) or the categories present."""
+    kind = widget_kind(spec)
+    if kind in ("max", "min", "range"):
+        data = np.asarray(pa.compute.cast(values, pa.float64()).to_numpy(zero_copy_only=False), float)
+        data = data[~np.isnan(data)]
+        low, high = (float(data.min()), float(data.max())) if data.size else (0.0, 0.0)
+        if spec.range:
+            low, high = min(low, spec.range[0]), max(high, spec.range[1])
+        return ColumnStats(low=low, high=high)
+    if kind == "multiselect":
+        counts = Counter(v for v in values.to_pylist() if v is not None)
+        return ColumnStats(categories=[v for v, _ in counts.most_common()])
+    return ColumnStats()
+
+
+def filter_for_setting(spec: ColumnSpec, stats: ColumnStats, setting: Any) -> Filter | None:
+    """The filter a widget value means, or None while the widget keeps every row (its default)."""
+    kind = widget_kind(spec)
+    if kind == "max" and setting is not None and setting < stats.high:
+        return ThresholdFilter(column=spec.name, max=float(setting))
+    if kind == "min" and setting is not None and setting > stats.low:
+        return ThresholdFilter(column=spec.name, min=float(setting))
+    if kind == "range" and setting is not None:
+        low, high = setting
+        bounds = {"min": float(low) if low > stats.low else None, "max": float(high) if high < stats.high else None}
+        if bounds["min"] is not None or bounds["max"] is not None:
+            return ThresholdFilter(column=spec.name, **bounds)
+    if kind == "multiselect" and setting is not None and set(setting) != set(stats.categories or []):
+        return CategoryFilter(column=spec.name, allowed=list(setting))
+    if kind == "toggle" and setting:
+        # "drop the bad side": True is bad when lower is better, False when higher is better
+        return CategoryFilter(column=spec.name, blocked=[spec.better != "higher"])
+    return None
+
+
+def toggle_label(spec: ColumnSpec) -> str:
+    return f"Drop rows where {spec.name} is {'false' if spec.better == 'higher' else 'true'}"
+
+
+def needed_metrics(metrics: Sequence[Metric], steps: Sequence[Step]) -> list[Metric]:
+    """The metrics whose columns the filters (or a dedup keep policy) read, in the given order."""
+    wanted = set()
+    for step in steps:
+        if isinstance(step, Filter):
+            wanted.update(step.required_columns())
+        elif isinstance(step, Deduplicator) and step.score_column:
+            wanted.add(step.score_column)
+    return [m for m in metrics if wanted & {c.name for c in m.columns()}]
+
+
+def page_recipe(metrics: Sequence[Metric], dedups: Sequence[Deduplicator], filters: Sequence[Filter],
+                export: ExportSettings | None = None) -> Recipe:
+    """The recipe the page's settings make: needed metrics, then dedup steps, then filters."""
+    steps: list[Step] = [*dedups, *filters]
+    return Recipe.from_steps([*needed_metrics(metrics, steps), *steps], export,
+                             description="Built on the Clean & Export page")
+
+
+@dataclass
+class Refiltered:
+    kept: pa.Table
+    ledger: pa.Table
+    funnel: list[tuple[str, int]]
+    by_reason: dict[str, int]
+
+
+def dedup_ledger(table: pa.Table, step: Deduplicator, label: str, batch_size: int = 8192) -> pa.Table:
+    """The resolved ledger of one dedup step over a whole table, computed as the engines do (cache it)."""
+    step.setup()
+    signatures = [dedup_signatures(step, table.slice(start, batch_size), start)
+                  for start in range(0, table.num_rows, batch_size)]
+    if not signatures:
+        return ledger_mod.empty_ledger()
+    result = step.resolve(pa.concat_tables(signatures, promote_options="permissive"))
+    return ledger_mod.from_dedup(result, label, dedup_threshold(step))
+
+
+def refilter(table: pa.Table, steps: Sequence[Step], dedup_ledgers: dict[str, pa.Table]) -> Refiltered:
+    """Apply a page recipe's dedup drops and filters to a table whose metric columns are cached.
+
+    Dedup steps must come before every filter (as `page_recipe` orders them) so their ledgers,
+    resolved once over the whole table, are what the engines compute; `dedup_ledgers` maps each
+    dedup step's label to that ledger.
+    """
+    steps = [s for s in steps if not isinstance(s, Metric)]
+    labels = step_labels(steps)
+    ledgers = []
+    seen_filter = False
+    for step, label in zip(steps, labels):
+        if isinstance(step, Deduplicator):
+            if seen_filter:
+                raise ValueError("refilter needs dedup steps before filters (see page_recipe)")
+            applied = apply_dedup(table, dedup_ledgers[label])
+            table = applied.kept
+            ledgers.append(applied.ledger)
+        else:
+            seen_filter = True
+    filters = [(s, l) for s, l in zip(steps, labels) if not isinstance(s, Deduplicator)]
+    if filters:
+        result = run_row_steps(table, [s for s, _ in filters], [l for _, l in filters])
+        table = result.kept
+        ledgers.append(result.ledger)
+    ledger = ledger_mod.concat(ledgers)
+    input_rows = table.num_rows + ledger.num_rows
+    return Refiltered(table, ledger, funnel(input_rows, dropping_labels(steps), ledger_mod.by_step(ledger)),
+                      ledger_mod.by_reason(ledger))
