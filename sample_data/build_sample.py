@@ -1,4 +1,4 @@
-"""Build the bundled sample (alpaca.json, sharegpt.json, openai.jsonl) and its README.
+"""Build the bundled sample (alpaca.json, sharegpt.json, openai.jsonl, preferences.jsonl) and its README.
 
 The committed data files are what Sieve loads; this script only documents how they were made and
 lets us regenerate them deterministically: `python sample_data/build_sample.py`.
@@ -25,6 +25,7 @@ from _generated import conversion_items, extraction_items, math_items  # noqa: E
 from _knowledge import FACTS, SUMMARIES, WRITING  # noqa: E402
 from _languages import GRAMMAR, MULTILINGUAL, REVIEWS, TRANSLATIONS  # noqa: E402
 import _planted as planted  # noqa: E402
+from _preferences import PREFERENCES  # noqa: E402
 
 SEED = 20240611
 PREFIX = {"alpaca": "alp", "sharegpt": "sg", "openai": "oai"}
@@ -203,9 +204,9 @@ README_TEMPLATE = """\
 # The bundled sample
 
 A small instruction/chat dataset written for Sieve, so the dashboard has something real to show on
-first start and tests have known answers. It holds {{TOTAL}} conversations in three formats
+first start and tests have known answers. It holds {{TOTAL}} conversations in four formats
 ({{COUNTS}}); Sieve loads all three files together (`core.load.load_sample()`), and every record
-carries an explicit `id` (`alp-…`, `sg-…`, `oai-…`) so ids are unique across files.
+carries an explicit `id` (`alp-…`, `sg-…`, `oai-…`, `hh-…`) so ids are unique across files.
 
 The content is varied on purpose: Python, SQL, JavaScript, Rust and shell questions with fenced code;
 math word problems with worked, step-by-step solutions; writing tasks (emails, poems, product copy);
@@ -232,6 +233,7 @@ Each row is one planted instance. For duplicates, the first id is the original. 
 | `alpaca.json` | Alpaca (`instruction`/`input`/`output`) | extra `category` field (kept in `meta.extra`) |
 | `sharegpt.json` | ShareGPT (`conversations` with `from`/`value`) | system turns, multi-turn, `tools` on tool-use records |
 | `openai.jsonl` | OpenAI messages | system prompts on about half the records, one `tool_calls` conversation |
+| `preferences.jsonl` | Anthropic HH (`chosen`/`rejected` transcripts) | preference pairs: the rejected answer is worse (wrong, curt, rude) |
 | `build_sample.py`, `_*.py` | generator | `python sample_data/build_sample.py` rewrites the three files and this README |
 
 ## Licence
@@ -258,7 +260,18 @@ def build() -> tuple[dict[str, list[dict]], list[tuple[str, list[str], str]]]:
             ids[id(e)] = rid
             records[fmt].append(WRITERS[fmt](e, rid))
     table = [(problem, [ids[id(e)] for e in group], note) for problem, group, note in rows]
+    records["hh"] = hh_records()
     return records, table
+
+
+def hh_records() -> list[dict]:
+    """Preference pairs as Anthropic HH transcripts (chosen/rejected share every turn but the answer)."""
+    out = []
+    for n, (turns, chosen, rejected) in enumerate(PREFERENCES, start=1):
+        shared = "".join(f"\n\n{speaker}: {text}" for speaker, text in turns)
+        out.append({"id": f"hh-{n:04d}", "chosen": f"{shared}\n\nAssistant: {chosen}",
+                    "rejected": f"{shared}\n\nAssistant: {rejected}"})
+    return out
 
 
 def write(records: dict[str, list[dict]], table: list[tuple[str, list[str], str]]) -> None:
@@ -266,11 +279,13 @@ def write(records: dict[str, list[dict]], table: list[tuple[str, list[str], str]
     (HERE / "alpaca.json").write_text(dump(records["alpaca"], indent=2) + "\n", encoding="utf-8")
     (HERE / "sharegpt.json").write_text(dump(records["sharegpt"], indent=2) + "\n", encoding="utf-8")
     (HERE / "openai.jsonl").write_text("".join(dump(r) + "\n" for r in records["openai"]), encoding="utf-8")
+    (HERE / "preferences.jsonl").write_text("".join(dump(r) + "\n" for r in records["hh"]), encoding="utf-8")
     counts = {fmt: len(rs) for fmt, rs in records.items()}
     lines = [f"| `{problem}` | {', '.join(f'`{i}`' for i in group)} | {note} |" for problem, group, note in table]
     readme = README_TEMPLATE
     readme = readme.replace("{{COUNTS}}", ", ".join(f"{n} in `{f}`" for f, n in [
-        ("alpaca.json", counts["alpaca"]), ("sharegpt.json", counts["sharegpt"]), ("openai.jsonl", counts["openai"])]))
+        ("alpaca.json", counts["alpaca"]), ("sharegpt.json", counts["sharegpt"]), ("openai.jsonl", counts["openai"]),
+        ("preferences.jsonl", counts["hh"])]))
     readme = readme.replace("{{TOTAL}}", str(sum(counts.values()))).replace("{{PLANTED}}", "\n".join(lines))
     (HERE / "README.md").write_text(readme, encoding="utf-8")
 
