@@ -155,3 +155,19 @@ def topics(dataset: Dataset, field: str, model: str, **params):
         cached = {"result": result}
         store.put(dataset.fingerprint, key, cached)
     return cached["result"]
+
+
+def dedup_ledger(dataset: Dataset, step, label: str):
+    """The drop ledger (core.ledger schema) of one dedup step over the whole dataset, cached per
+    (fingerprint, step params): Clean & Export re-filters with it without re-resolving."""
+    from core.engine.plan import dedup_threshold
+    from core.ledger import from_dedup
+
+    store, key = _column_store(), f"dedup-ledger:{label}:" + step_key(step)
+    cached = store.get(dataset.fingerprint, key)
+    if cached is None:
+        signatures = dedup_signatures(dataset, step)
+        with st.spinner(f"Resolving {step.title or step.name} clusters…"):
+            cached = {"ledger": from_dedup(step.resolve(signatures), label, dedup_threshold(step))}
+        store.put(dataset.fingerprint, key, cached)
+    return cached["ledger"]
