@@ -23,7 +23,11 @@ DEFAULT_WORDS: tuple[str, ...] = (
     "fuck*", "motherfuck*", "shit*", "bullshit*", "bitch*", "cunt*", "asshole*", "ass", "asses",
     "jackass*", "dumbass*", "bastard*", "dick", "dicks", "dickhead*", "cock", "cocks", "cocksuck*",
     "pussy", "pussies", "whore*", "slut*", "wanker*", "twat*", "bollocks", "piss", "pissed",
-    "douche*", "douchebag*", "fag", "fags", "faggot*", "nigger*", "nigga*", "retard", "retards", "retarded",
+    "douchebag*", "fag", "fags", "faggot*", "nigger*", "nigga*", "retard", "retards", "retarded",
+)
+# Mild words and phrases ("crap", "what the hell"): on by default, off with include_mild=False.
+MILD_WORDS: tuple[str, ...] = (
+    "crap", "crappy", "damn*", "dammit", "goddamn*", "bloody hell", "the hell", "bugger*", "arse", "arsehole*",
 )
 _SUFFIXES = ("s", "es", "ed", "er", "ers", "ing", "in", "y", "ies", "ty", "head", "heads")
 _LEET = {"a": "@4", "b": "8", "e": "3", "g": "9", "i": "1!|", "l": "1|", "o": "0", "s": "$5", "t": "7+"}
@@ -37,8 +41,14 @@ def _letter(ch: str, inner: bool) -> str:
 
 
 def _word_pattern(entry: str, index: int) -> str:
-    word, open_ending = entry.rstrip("*").lower(), entry.endswith("*")
-    sep = f"s{index}"
+    """One entry as a named group; the words of a phrase ("the hell") are joined by any whitespace."""
+    words, open_ending = entry.rstrip("*").lower().split(), entry.endswith("*")
+    body = r"\s+".join(_single_word(w, f"s{index}_{j}") for j, w in enumerate(words))
+    ending = f"(?:{'|'.join(_SUFFIXES)})?" if open_ending else ""
+    return f"(?P<w{index}>{body}{ending})"
+
+
+def _single_word(word: str, sep: str) -> str:
     parts = []
     for i, ch in enumerate(word):
         inner = 0 < i < len(word) - 1
@@ -47,14 +57,13 @@ def _word_pattern(entry: str, index: int) -> str:
             parts.append(f"{letter}(?P<{sep}>{_SEPARATORS}?)")
         else:
             parts.append(f"{letter}(?P={sep})" if i < len(word) - 1 else letter)
-    ending = f"(?:{'|'.join(_SUFFIXES)})?" if open_ending else ""
-    return f"(?P<w{index}>{''.join(parts)}{ending})"
+    return "".join(parts)
 
 
 @lru_cache(maxsize=32)
 def compile_word_list(entries: tuple[str, ...]) -> tuple[re.Pattern | None, tuple[str, ...]]:
     """One case-insensitive regex for the list, and the canonical term of each alternative."""
-    words = sorted({e.strip().lower() for e in entries if e.strip().rstrip("*")}, key=lambda w: -len(w))
+    words = sorted({" ".join(e.lower().split()) for e in entries if e.strip().rstrip("*")}, key=lambda w: -len(w))
     if not words:
         return None, ()
     body = "|".join(_word_pattern(w, i) for i, w in enumerate(words))
@@ -67,7 +76,9 @@ def find_profanity(text: str, pattern: re.Pattern | None, terms: tuple[str, ...]
     """(canonical term, start, end) of every listed word in `text`."""
     if pattern is None or not text:
         return []
-    return [(terms[int(m.lastgroup[1:])], m.start(), m.end()) for m in pattern.finditer(text)]
+    # l33t makes "455" spell "ass": a match needs at least one real letter.
+    return [(terms[int(m.lastgroup[1:])], m.start(), m.end()) for m in pattern.finditer(text)
+            if any(ch.isalpha() for ch in m.group(0))]
 
 
 @register
@@ -79,13 +90,17 @@ class ProfanityMetric(Metric):
     description: ClassVar[str] = "Word-list profanity with word boundaries, l33t, repeated letters and masked letters."
 
     use_default_list: bool = Field(True, description="Start from Sieve's built-in English list")
+    include_mild: bool = Field(True, description="Also count mild words (crap, damn, the hell, bloody hell)")
     extra_words: list[str] = Field(default_factory=list, description="Words to add (a trailing * allows endings)")
     ignore_words: list[str] = Field(default_factory=list, description="Words to remove from the list")
 
     def word_list(self) -> tuple[str, ...]:
-        ignored = {w.strip().lower().rstrip("*") for w in self.ignore_words}
-        base = list(DEFAULT_WORDS) if self.use_default_list else []
-        return tuple(w for w in base + list(self.extra_words) if w.strip().lower().rstrip("*") not in ignored)
+        def key(word: str) -> str:
+            return " ".join(word.lower().rstrip("*").split())
+
+        ignored = {key(w) for w in self.ignore_words}
+        base = (list(DEFAULT_WORDS) + (list(MILD_WORDS) if self.include_mild else [])) if self.use_default_list else []
+        return tuple(w for w in base + list(self.extra_words) if key(w) not in ignored)
 
     def columns(self) -> list[ColumnSpec]:
         return [

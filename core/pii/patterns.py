@@ -139,10 +139,12 @@ def find_ip_addresses(text: str) -> Iterator[Span]:
     if "." in text:
         for m in _IPV4.finditer(text):
             try:
-                ipaddress.IPv4Address(m.group(0))
+                address = ipaddress.IPv4Address(m.group(0))
             except ValueError:
                 continue
-            yield m.span()
+            # 0.0.0.0, 127.0.0.1 and netmasks (255.255.255.0, in the reserved block) point at no one.
+            if not (address.is_unspecified or address.is_loopback or address.is_reserved):
+                yield m.span()
     if "::" in text or text.count(":") >= 7:
         for m in _IPV6.finditer(text):
             candidate = m.group(0)

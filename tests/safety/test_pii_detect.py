@@ -89,6 +89,7 @@ def test_ip_true_positives(detector, text, address):
     "Version 1.2.3.4.5 of the tool.",
     "C++ scopes std::vector and A::B are not IPv6.",
     "The meeting runs 10:30:45 to 11:00.",
+    "Bind to 0.0.0.0:8000 or 127.0.0.1 with netmask 255.255.255.0.",
 ])
 def test_ip_false_positives(detector, text):
     assert found(detector, text) == []

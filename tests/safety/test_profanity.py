@@ -2,12 +2,12 @@
 
 import pytest
 
-from core.metrics.profanity import DEFAULT_WORDS, compile_word_list, find_profanity
+from core.metrics.profanity import DEFAULT_WORDS, MILD_WORDS, compile_word_list, find_profanity
 from core.schema import Dataset, message
 from core.scoring import score_table
 from core.steps import build_step
 
-PATTERN, TERMS = compile_word_list(DEFAULT_WORDS)
+PATTERN, TERMS = compile_word_list(DEFAULT_WORDS + MILD_WORDS)
 
 
 def terms_in(text):
@@ -19,6 +19,7 @@ def terms_in(text):
     "Read Dickens in class.", "The bass player passed the grass.", "Flame retardant materials.",
     "Cumulative analysis of the therapist's notes.", "He cocked his head.", "Shell scripts say hello.",
     "Matsushita and Hancock met in Middlesex.", "The cockpit of the shuttlecock.", "assassinate, assume, embassy",
+    "| 131 | 17,161 | 2,248,091 | 11.4455 |", "Une douche au bureau.", "Hello, shell, Dante's seventh circle",
 ])
 def test_words_containing_a_listed_word_are_clean(text):
     assert terms_in(text) == []
@@ -41,6 +42,9 @@ def test_words_containing_a_listed_word_are_clean(text):
     ("that's bullshit", ["bullshit"]),
     ("motherfucker", ["motherfuck"]),
     ("pissed off", ["pissed"]),
+    ("What the hell is a monad?", ["the hell"]),
+    ("Bloody   hell, 300 tabs!", ["bloody hell"]),
+    ("that's a crap idea", ["crap"]),
 ])
 def test_obfuscated_profanity_is_found(text, expected):
     assert terms_in(text) == expected
@@ -73,6 +77,14 @@ def test_counts_per_role_and_row():
     assert cols["prompt_profanity_count"].to_pylist() == [3, 0]
     assert cols["response_profanity_count"].to_pylist() == [0, 1]
     assert cols["profanity_terms"].to_pylist() == [["shit"], ["fuck"]]
+
+
+def test_mild_words_can_be_switched_off():
+    ds = Dataset.from_records([{"id": "0", "messages": [message("user", "What the hell?"), message("assistant", "Damn.")]}])
+    strict = score_table(ds.table, [build_step("metric", "profanity", {"include_mild": False})])
+    assert strict["prompt_profanity_count"].to_pylist() == [0] and strict["response_profanity_count"].to_pylist() == [0]
+    mild = score_table(ds.table, [build_step("metric", "profanity")])
+    assert mild["profanity_terms"].to_pylist() == [["damn", "the hell"]]
 
 
 def test_empty_list_finds_nothing():
