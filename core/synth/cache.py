@@ -127,10 +127,7 @@ class Usage:
                 return
             self.prompt_tokens += prompt
             self.completion_tokens += completion
-            if cost is None:
-                self.priced = False
-            else:
-                self.cost += cost
+            self.cost += cost or 0.0
             tally = self.by_model.setdefault(model, {"prompt_tokens": 0, "completion_tokens": 0, "requests": 0})
             tally["prompt_tokens"] += prompt
             tally["completion_tokens"] += completion

@@ -75,6 +75,8 @@ class ChatClient:
         self._api_key = api_key
         self.cache = cache if cache is not None else RequestCache(None)
         self.usage = usage if usage is not None else Usage()
+        if endpoint.price_input_per_mtok is None or endpoint.price_output_per_mtok is None:
+            self.usage.priced = False
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._slots = threading.BoundedSemaphore(endpoint.max_concurrency)
@@ -97,7 +99,7 @@ class ChatClient:
                 return sorted(m.id for m in self._client.models.list())
         except openai.APIStatusError as exc:
             raise SynthConnectionError(self._scrub(f"{self.endpoint.base_url}/models answered HTTP "
-                                                   f"{exc.status_code}: {_short(exc.message)}")) from None
+                                                   f"{exc.status_code}: {_status_detail(exc)}")) from None
         except openai.APIError as exc:
             raise SynthConnectionError(self._scrub(f"cannot reach {self.endpoint.base_url}: "
                                                    f"{type(exc).__name__}: {_short(str(exc))}")) from None
@@ -145,7 +147,7 @@ class ChatClient:
             except openai.APIConnectionError as exc:
                 failure = f"connection error: {_short(str(exc.__cause__ or exc))}"
             except openai.APIStatusError as exc:
-                failure = f"HTTP {exc.status_code}: {_short(exc.message)}"
+                failure = f"HTTP {exc.status_code}: {_status_detail(exc)}"
                 if exc.status_code != 429 and exc.status_code < 500:
                     return None, attempts, failure, False  # 400/401/404: asking again cannot help
                 retry_after = _retry_after(exc.response)
@@ -210,6 +212,14 @@ class ChatClient:
 def failure_kind(reason: str) -> str:
     """'timeout', 'HTTP 429', 'malformed response', 'empty completion'…: the reason without detail."""
     return reason.split(":")[0].split(" (")[0]
+
+
+def _status_detail(exc: openai.APIStatusError) -> str:
+    """The server's own error message where it sent one (openai wraps it in 'Error code: …')."""
+    body = exc.body
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return _short(body["message"])
+    return _short(exc.message)
 
 
 def _retry_after(response: Any) -> float | None:

@@ -79,7 +79,8 @@ class Source(_Strict):
     topics: list[str] = Field(default_factory=list)
     seed_tasks: list[str] = Field(default_factory=list, description="Self-instruct seed pool")
     seed_file: str | None = Field(None, description="Text file, one seed task per line")
-    dataset: str | None = Field(None, description="Dataset file whose prompts the teacher answers")
+    dataset: str | None = Field(None, description="Dataset file whose prompts the teacher answers "
+                                "(the page uses the current dataset)")
     text_field: Literal["instruction", "prompt", "last_prompt"] = "instruction"
     ids: list[str] | None = Field(None, description="Only these rows of the dataset (e.g. for Evol-Instruct)")
     novelty_threshold: float = Field(0.7, gt=0, le=1, description="Self-instruct keeps a new task only when "
@@ -92,8 +93,6 @@ class Source(_Strict):
             raise ValueError("kind 'topics' needs a non-empty 'topics' list")
         if self.kind == "seeds" and not (self.seed_tasks or self.seed_file):
             raise ValueError("kind 'seeds' needs 'seed_tasks' or 'seed_file'")
-        if self.kind == "dataset" and not self.dataset:
-            raise ValueError("kind 'dataset' needs 'dataset' (a file path)")
         return self
 
 

@@ -100,9 +100,7 @@ class SynthesisRun:
     def __init__(self, config: SynthConfig, *, api_key: str | None = None, source: Dataset | None = None,
                  existing_texts: Iterable[str] = (), cache: RequestCache | None = None, sleep=None):
         self.config = config
-        endpoints = [config.generator, config.teacher_endpoint()] + ([config.judge_endpoint()] if config.judge.enabled else [])
-        self.usage = Usage(priced=all(e.price_input_per_mtok is not None and e.price_output_per_mtok is not None
-                                      for e in endpoints))
+        self.usage = Usage()  # each client marks it unpriced if its endpoint has no prices
         self.cache = cache if cache is not None else RequestCache(config.cache_dir)
         kw = {"cache": self.cache, "usage": self.usage, **({"sleep": sleep} if sleep else {})}
         gen, teach, judge = config.generator, config.teacher_endpoint(), config.judge_endpoint()
