@@ -70,3 +70,30 @@ def embedding_model() -> str:
     from core.embeddings import default_model
 
     return st.session_state.get(EMBEDDING_MODEL) or default_model()
+
+
+SYNTH_RESULT = "sieve.synth_result"    # the last synthesis run on the Synthesize page (rows, usage)
+
+
+def append_records(records: list[dict], label: str) -> int:
+    """Add canonical records to the current dataset as a new LoadResult; returns how many were added.
+
+    Rows whose id is already in the dataset are skipped, so adding the same run twice adds nothing.
+    """
+    import dataclasses
+
+    import pyarrow as pa
+
+    from core.schema import CANONICAL_COLUMNS, Dataset, records_to_table
+
+    current = load_result()
+    present = set(current.dataset.ids)
+    new = [r for r in records if str(r["id"]) not in present]
+    if not new:
+        return 0
+    table = pa.concat_tables([current.dataset.table.select(list(CANONICAL_COLUMNS)), records_to_table(new)])
+    report = dataclasses.replace(current.report, conversations=table.num_rows,
+                                 warnings=[*current.report.warnings, f"{len(new)} rows added from {label}"])
+    result = dataclasses.replace(current, dataset=Dataset(table, current.dataset.name), report=report)
+    set_load_result(result, f"{source_label()} + {label}")
+    return len(new)
