@@ -21,6 +21,7 @@ SELECTED_ID = "sieve.selected_id"      # a conversation id opened from a chart o
 SYNTH_SETTINGS = "sieve.synth"         # endpoint settings; the API key lives only here (memory)
 TOKENIZER = "sieve.tokenizer"          # token counts: "mistral", "cl100k" or a local HF tokenizer folder
 EMBEDDING_MODEL = "sieve.embedding_model"  # Topics and Dedup: "static", "minilm" or a local model folder
+SAFETY_STEPS = "sieve.safety_steps"    # Safety page proposals: {"toxicity"|"profanity"|"pii": [recipe entries]}
 
 
 def init() -> None:
