@@ -26,6 +26,32 @@ def load_sample():
     return core_load_sample()
 
 
+def load_upload(data: bytes, name: str, format: str | None = None):
+    """An uploaded file as a LoadResult (bad records rejected, not fatal), cached by content hash + format."""
+    import hashlib
+    return _load_upload(hashlib.sha256(data).hexdigest(), name, format, data)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load_upload(digest: str, name: str, format: str | None, _data: bytes):
+    import tempfile
+    from pathlib import Path
+
+    from core.load import load_dataset
+
+    # The loaders read paths (extension decides .gz/.zst/.csv…): a private temp dir, gone after the load.
+    with tempfile.TemporaryDirectory(prefix="sieve-upload-") as folder:
+        path = Path(folder) / (Path(name).name or "upload")
+        path.write_bytes(_data)
+        bar = st.progress(0.0, text=f"Reading {name}…")
+        try:
+            return load_dataset(path, format=format, on_error="skip", options={"source_name": name},
+                                on_progress=lambda done, total, message: bar.progress(
+                                    min(done / total, 1.0) if total else 0.0, text=f"{name}: {message}"))
+        finally:
+            bar.empty()
+
+
 class _ColumnStore:
     """(fingerprint, step JSON) -> {column: Arrow array}, bounded by dataset count."""
 
