@@ -1,3 +1,155 @@
+"""Load: upload a file or use the bundled sample; see the detected format, the counts, the
+conversations as chat bubbles and every rejected record with its reason."""
+
+from __future__ import annotations
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 import streamlit as st
 
-st.info("This page is being built.")
+from core.errors import SieveInputError
+from core.load import FORMATS
+from core.schema import Dataset, table_to_records
+from ui import cache, state
+from ui.widgets import render_conversation
+
+SAMPLE, UPLOAD = "Bundled sample", "Upload a file"
+AUTO = "auto-detect"
+UPLOAD_TYPES = ["json", "jsonl", "csv", "parquet", "gz", "zst"]
+PAGE_SIZES = [5, 10, 25, 50]
+REJECTS_SHOWN = 1_000
+RAW_EXCERPT = 200
+
+
+def choose_source() -> None:
+    """Source picker + uploader; loads what the user chose into session state."""
+    source = st.radio("Source", [SAMPLE, UPLOAD], horizontal=True, key="load.source",
+                      index=0 if state.source_label() == "sample" else 1)
+    if source == SAMPLE:
+        st.selectbox("Format", [AUTO], key="load.sample_format", disabled=True,
+                     help="The sample combines four files, each detected on its own. Upload a file to override its format.")
+        if state.source_label() != "sample":
+            state.set_load_result(cache.load_sample(), "sample")
+        return
+    uploaded = st.file_uploader("Dataset file", type=UPLOAD_TYPES, key="load.file",
+                                help="JSON (array, or object holding an array), JSONL, CSV or Parquet; optionally .gz or .zst. "
+                                     "Limit set by server.maxUploadSize in .streamlit/config.toml.")
+    choice = st.selectbox("Format", [AUTO, *FORMATS], key="load.format",
+                          help="Detected automatically; pick one to read the file as that format instead.")
+    if uploaded is None:
+        if state.source_label() != "sample":
+            st.caption(f"Showing the last upload, **{state.source_label()}**. Upload another file to replace it.")
+        return
+    load_upload(uploaded.getvalue(), uploaded.name, None if choice == AUTO else choice)
+
+
+def load_upload(data: bytes, name: str, format: str | None) -> None:
+    """Read an upload with bad records set aside; make it current unless nothing at all could be read."""
+    try:
+        result = cache.load_upload(data, name, format)
+    except SieveInputError as exc:
+        st.error(f"Could not read **{name}**: {exc}")
+        return
+    if result.report.loaded == 0:
+        st.error(f"Nothing could be read from **{name}**: all {result.report.input_records:,} records were rejected "
+                 f"as {result.detection.format}. The reasons are below; try another format.")
+        show_rejects(result.report.rejected, key="load.failed_rejects")
+        return
+    if state.load_result() is not result:
+        state.set_load_result(result, name)
+
+
+def show_summary(result) -> None:
+    detection, report = result.detection, result.report
+    format_col, confidence_col, input_col, loaded_col, rejected_col = st.columns(5)
+    format_col.metric("Format", detection.format)
+    confidence_col.metric("Confidence", f"{detection.confidence:.0%}")
+    input_col.metric("Input records", f"{report.input_records:,}")
+    loaded_col.metric("Loaded", f"{report.loaded:,}")
+    rejected_col.metric("Rejected", f"{len(report.rejected):,}")
+    balanced = report.loaded + len(report.rejected) == report.input_records
+    st.caption(f"{report.loaded:,} loaded + {len(report.rejected):,} rejected = "
+               f"{report.loaded + len(report.rejected):,} of {report.input_records:,} input records "
+               + ("✓" if balanced else "✗ (does not add up)")
+               + (f" · {result.dataset.num_rows:,} conversations" if result.dataset.num_rows != report.loaded else ""))
+    with st.expander("Why this format"):
+        st.markdown("\n".join(f"- {line}" for line in detection.evidence) or "No evidence recorded.")
+    if report.warnings:
+        with st.expander(f"Warnings ({len(report.warnings)})"):
+            st.markdown("\n".join(f"- {w}" for w in report.warnings))
+
+
+def matching_rows(table: pa.Table, query: str) -> list[int]:
+    """Rows whose id or any message contains `query` (case-insensitive), in dataset order."""
+    query = query.strip()
+    if not query:
+        return list(range(table.num_rows))
+    id_hits = pc.match_substring(table.column("id"), query, ignore_case=True).to_numpy(zero_copy_only=False)
+    messages = table.column("messages").combine_chunks()
+    content_hits = pc.match_substring(pc.list_flatten(messages).field("content"), query, ignore_case=True)
+    parents = pc.list_parent_indices(messages).to_numpy()
+    rows = set(parents[content_hits.to_numpy(zero_copy_only=False)].tolist())
+    rows.update(id_hits.nonzero()[0].tolist())
+    return sorted(rows)
+
+
+def _first_page() -> None:
+    st.session_state["load.page"] = 1
+
+
+def show_viewer(dataset: Dataset) -> None:
+    st.subheader("Conversations")
+    search_col, size_col, page_col = st.columns([3, 1, 1])
+    query = search_col.text_input("Search id or text", key="load.search", placeholder="e.g. alp-0012 or 'pandas'",
+                                  on_change=_first_page)
+    rows = matching_rows(dataset.table, query)
+    page_size = size_col.selectbox("Per page", PAGE_SIZES, index=1, key="load.page_size", on_change=_first_page)
+    pages = max(1, -(-len(rows) // page_size))
+    st.session_state["load.page"] = min(max(1, st.session_state.get("load.page", 1)), pages)
+    page = page_col.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key="load.page")
+    if not rows:
+        st.info(f"No conversation matches '{query}'.")
+        return
+    shown = rows[(page - 1) * page_size: page * page_size]
+    st.caption(f"Showing {len(shown)} of {len(rows):,} conversations"
+               + (f" matching '{query.strip()}'" if query.strip() else "")
+               + f" (rows {(page - 1) * page_size + 1:,}–{(page - 1) * page_size + len(shown):,}).")
+    for record in table_to_records(dataset.table.take(shown)):
+        with st.container(border=True):
+            meta = record["meta"]
+            where = f" · {meta['source_file']} record {meta['source_record']}" if "source_file" in meta else ""
+            st.markdown(f"**{record['id']}** · {len(record['messages'])} messages{where}")
+            render_conversation(record)
+
+
+def rejects_jsonl(rejections) -> bytes:
+    return b"".join(orjson.dumps(r.to_dict()) + b"\n" for r in rejections)
+
+
+def show_rejects(rejections, key: str = "load.rejects") -> None:
+    st.subheader(f"Rejected records ({len(rejections):,})")
+    if not rejections:
+        st.caption("Every input record was read.")
+        return
+    import pandas as pd
+
+    shown = rejections[:REJECTS_SHOWN]
+    st.dataframe(pd.DataFrame({
+        "file": [r.file for r in shown], "line": [r.line for r in shown], "record": [r.record for r in shown],
+        "field": [r.field for r in shown], "reason": [r.reason for r in shown],
+        "raw excerpt": [r.raw[:RAW_EXCERPT] + ("…" if len(r.raw) > RAW_EXCERPT else "") for r in shown],
+    }), hide_index=True, key=f"{key}.table")
+    if len(rejections) > REJECTS_SHOWN:
+        st.caption(f"Showing the first {REJECTS_SHOWN:,}; the download has all {len(rejections):,}.")
+    st.download_button("Download rejected records (JSONL)", rejects_jsonl(rejections),
+                       file_name="rejected.jsonl", mime="application/x-ndjson", key=f"{key}.download")
+
+
+st.title("Load a dataset")
+choose_source()
+current = state.load_result()
+st.markdown(f"#### {'Bundled sample' if state.source_label() == 'sample' else state.source_label()}")
+show_summary(current)
+show_viewer(current.dataset)
+show_rejects(current.report.rejected)
