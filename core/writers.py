@@ -24,10 +24,15 @@ Target = Literal["openai", "sharegpt", "alpaca", "parquet"]
 TARGETS = ("openai", "sharegpt", "alpaca", "parquet")
 
 
+LOSSY_IDS_KEPT = 10_000
+
+
 @dataclass
 class WriteReport:
     rows: int = 0
     losses: list[str] = field(default_factory=list)
+    lossy_rows: int = 0                                   # rows that lost something
+    lossy_ids: list[str] = field(default_factory=list)    # their ids (the first LOSSY_IDS_KEPT)
 
 
 def _tables(source: Any) -> Iterator[pa.Table]:
@@ -85,7 +90,11 @@ def write_dataset(records_or_tables: Any, path: str | os.PathLike, *, to: Target
             lines = []
             for record in table_to_records(table):
                 row, record_losses = module.from_conversation(record)
-                losses.update(set(record_losses))
+                if record_losses:
+                    losses.update(set(record_losses))
+                    report.lossy_rows += 1
+                    if len(report.lossy_ids) < LOSSY_IDS_KEPT:
+                        report.lossy_ids.append(record["id"])
                 lines.append(orjson.dumps(row, option=orjson.OPT_NON_STR_KEYS))
             if lines:
                 sep = b",\n" if as_array else b"\n"

@@ -76,7 +76,9 @@ def to_conversations(record: dict, options: dict) -> list[Parsed]:
     extra = {k: v for k, v in record.items() if k != "prompt"}
     skipped = [0]
     out, seen_ends = [], set()
-    for path in _paths(root, "prompt", mode == "best", bool(options.get("oasst_include_deleted")), skipped):
+    # collect every path first so the deleted-message count is complete for each of them
+    paths = list(_paths(root, "prompt", mode == "best", bool(options.get("oasst_include_deleted")), skipped))
+    for path in paths:
         warnings = []
         while path and path[-1][0]["role"] != "assistant":
             path = path[:-1]

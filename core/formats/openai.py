@@ -106,11 +106,14 @@ def _from_dpo(record: dict, parsed: Parsed) -> Parsed:
     return parsed
 
 
-def to_openai_message(m: dict, extra: dict | None) -> dict:
+def to_openai_message(m: dict, extra: dict | None, losses: list[str]) -> dict:
     """A canonical message (+ its extra fields) as an OpenAI message."""
     extra = dict(extra or {})
     role = extra.pop("source_role", None)
-    out: dict = {"role": role if ROLES.get(str(role).lower()) == m["role"] else m["role"],
+    if role is not None and ROLES.get(role.lower()) != m["role"]:
+        losses.append(f"source role names OpenAI has no name for (e.g. '{role}') were written as '{m['role']}'")
+        role = None
+    out: dict = {"role": role or m["role"],
                  "content": extra.pop("content_parts", None) or m["content"]}
     if m.get("name") is not None:
         out["name"] = m["name"]
@@ -123,16 +126,16 @@ def to_openai_message(m: dict, extra: dict | None) -> dict:
 def from_conversation(conv: dict) -> tuple[dict, list[str]]:
     meta = conv.get("meta") or {}
     message_extra = meta.get("message_extra") or {}
-    messages = [to_openai_message(m, message_extra.get(str(i))) for i, m in enumerate(conv["messages"])]
+    losses: list[str] = []
+    messages = [to_openai_message(m, message_extra.get(str(i)), losses) for i, m in enumerate(conv["messages"])]
     row: dict = {"id": conv["id"]} if meta.get("id_field") else {}
     extra = dict(meta.get("extra") or {})
-    losses: list[str] = []
     if conv.get("rejected"):
         inner: dict = {"messages": messages[:-1]}
         if "tools" in extra:
             inner["tools"] = tools_to_openai(extra.pop("tools"))
         row.update(input=inner, preferred_output=messages[-1:],
-                   non_preferred_output=[to_openai_message(conv["rejected"], message_extra.get("rejected"))])
+                   non_preferred_output=[to_openai_message(conv["rejected"], message_extra.get("rejected"), losses)])
     else:
         row["messages"] = messages
         if "tools" in extra:

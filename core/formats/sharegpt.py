@@ -97,6 +97,9 @@ def parse_conversation(record: dict, parsed: Parsed) -> list[dict]:
 
 
 def to_conversations(record: dict, options: dict) -> list[Parsed]:
+    if "chosen" in record and "rejected" in record:  # a pair inside a ShareGPT file: read it as one
+        from core.formats import sharegpt_pairs
+        return sharegpt_pairs.to_conversations(record, options)
     own_id, id_field = take_id(record)
     parsed = Parsed([], own_id=own_id, id_field=id_field)
     if record.get("conversations") == []:
@@ -116,6 +119,8 @@ def to_turns(messages: list[dict], message_extra: dict, losses: list[str], offse
         if source_role and (ROLES.get(source_role.lower()) == m["role"]
                             or (m["role"] == "assistant" and source_role.lower() in ASSISTANT_ALIASES)):
             role = source_role
+        elif source_role:  # e.g. OpenAI's "developer": no ShareGPT name, so it rides along as a turn field
+            extra["source_role"] = source_role
         if m.get("tool_calls"):
             if m["content"]:
                 turns.append({"from": role, "value": m["content"]})
@@ -127,9 +132,6 @@ def to_turns(messages: list[dict], message_extra: dict, losses: list[str], offse
             turn = {"from": role, "value": m["content"]}
         if m.get("name") is not None:
             turn["name"] = m["name"]
-        if "content_parts" in extra:
-            losses.append("non-text content parts (images, audio) cannot be held by ShareGPT")
-            extra.pop("content_parts")
         turn.update({k: v for k, v in extra.items() if k not in turn})
         turns.append(turn)
     return turns

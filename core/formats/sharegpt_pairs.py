@@ -34,6 +34,9 @@ def _alternative(record: dict, key: str, parsed: Parsed, index: int) -> dict:
 
 
 def to_conversations(record: dict, options: dict) -> list[Parsed]:
+    if "chosen" not in record and "rejected" not in record:  # plain ShareGPT rows may sit among the pairs
+        from core.formats import sharegpt
+        return sharegpt.to_conversations(record, options)
     own_id, id_field = take_id(record)
     parsed = Parsed([], own_id=own_id, id_field=id_field)
     parsed.messages = parse_conversation(record, parsed)

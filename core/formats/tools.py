@@ -38,18 +38,25 @@ def dumps_like_python(value: Any) -> str:
 def call_from_sharegpt(value: Any) -> dict:
     """One {"name", "arguments"} object -> an OpenAI tool call (arguments as a JSON string)."""
     args = value.get("arguments", {})
-    return {"type": "function",
-            "function": {"name": value.get("name"),
-                         "arguments": args if isinstance(args, str) else dumps_like_python(args)}}
+    call = {"id": value["id"]} if "id" in value else {}
+    call.update(type="function", function={"name": value.get("name"),
+                                           "arguments": args if isinstance(args, str) else dumps_like_python(args)})
+    return call
 
 
 def call_to_sharegpt(call: dict) -> dict:
     """An OpenAI tool call -> {"name", "arguments"} with arguments parsed back when they are JSON."""
     function = call.get("function") or {}
-    args = function.get("arguments", "{}")
-    if isinstance(args, str):
+    text = function.get("arguments", "{}")
+    args = text
+    if isinstance(text, str):
         try:
-            args = orjson.loads(args)
+            parsed = orjson.loads(text)
+            # keep the original string when re-serializing would not give it back byte for byte
+            args = parsed if dumps_like_python(parsed) == text else text
         except orjson.JSONDecodeError:
             pass
-    return {"name": function.get("name"), "arguments": args}
+    out = {"name": function.get("name"), "arguments": args}
+    if "id" in call:
+        out["id"] = call["id"]
+    return out
