@@ -9,13 +9,13 @@ WORDS = ("the a of and to is in how what write explain recipe bake bread flour o
          "travel city hotel flight beach summer poem love night moon star").split()
 
 
-def build_tiny_bert(folder: Path, hidden: int = 32) -> Path:
-    """A 1-layer BERT with a 60-token vocabulary saved as a plain Hugging Face folder (random weights)."""
+def build_tiny_bert(folder: Path, hidden: int = 32, words: tuple[str, ...] = WORDS) -> Path:
+    """A 1-layer BERT over a small word vocabulary, saved as a plain Hugging Face folder (random weights)."""
     import torch
     from transformers import BertConfig, BertModel, BertTokenizer
 
     folder.mkdir(parents=True, exist_ok=True)
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *dict.fromkeys(words)]
     BertTokenizer(vocab={token: i for i, token in enumerate(vocab)}).save_pretrained(str(folder))
     torch.manual_seed(0)
     config = BertConfig(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=1, num_attention_heads=2,
