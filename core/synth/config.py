@@ -164,13 +164,18 @@ class SynthConfig(_Strict):
     rows: int = Field(10, ge=1, le=1_000_000, description="Generation attempts (dataset source: at most this many prompts)")
     system_prompt: str | None = Field(None, description="System message for completions (stored with each row)")
     random_seed: int = Field(0, description="Seeds topic/style/requirement draws so a rerun asks the same requests")
-    cache_dir: str = Field(".sieve-cache/synth", description="Request cache (never holds keys)")
+    cache_dir: str | None = Field(None, description="Request cache folder (never holds keys); "
+                                  "default $SIEVE_CACHE_DIR/synth, else ~/.cache/sieve/synth")
 
     def _merged(self, overrides: BaseModel | None) -> Endpoint:
         if overrides is None:
             return self.generator
         changes = overrides.model_dump(exclude_unset=True)
         return Endpoint.model_validate({**self.generator.model_dump(), **changes})
+
+    def cache_path(self) -> Path:
+        from core.embeddings import cache_dir  # the one place Sieve's cache root is decided
+        return Path(self.cache_dir) if self.cache_dir else cache_dir() / "synth"
 
     def teacher_endpoint(self) -> Endpoint:
         return self._merged(self.teacher)

@@ -101,7 +101,7 @@ class SynthesisRun:
                  existing_texts: Iterable[str] = (), cache: RequestCache | None = None, sleep=None):
         self.config = config
         self.usage = Usage()  # each client marks it unpriced if its endpoint has no prices
-        self.cache = cache if cache is not None else RequestCache(config.cache_dir)
+        self.cache = cache if cache is not None else RequestCache(config.cache_path())
         kw = {"cache": self.cache, "usage": self.usage, **({"sleep": sleep} if sleep else {})}
         gen, teach, judge = config.generator, config.teacher_endpoint(), config.judge_endpoint()
         self.generator = ChatClient(gen, api_key=resolve_api_key(gen, api_key), **kw)

@@ -15,6 +15,8 @@ from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
+import pytest
+
 from core.synth import templates
 
 Responder = Callable[[dict], "str | dict"]
@@ -171,3 +173,13 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._send(200, json.dumps(fake.completion(body)).encode())
 
     return Handler
+
+
+@pytest.fixture
+def fake_server():
+    """A fresh scripted server on 127.0.0.1 (random free port) per test, stopped afterwards."""
+    server = FakeOpenAI().start()
+    try:
+        yield server
+    finally:
+        server.stop()
