@@ -146,3 +146,9 @@ def _refuse_code_in_checkpoint(path: Path) -> None:
                                f"data ({type(exc).__name__}), so loading it could run code") from None
     if not isinstance(loaded, dict) or "config" not in loaded or "state_dict" not in loaded:
         raise SieveConfigError(f"toxicity: {path} is not a Detoxify checkpoint (needs 'config' and 'state_dict')")
+
+
+def toxicity_levels(scores, threshold: float) -> np.ndarray:
+    """'toxic' / 'safe' per score at `threshold` (above is toxic), 'none' where the text is missing."""
+    values = np.asarray(scores, dtype=np.float64)
+    return np.where(np.isnan(values), "none", np.where(values > threshold, "toxic", "safe"))
