@@ -9,6 +9,7 @@ not depend on the sliders and can be cached), then filters; the CLI runs exactly
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal, Sequence
@@ -42,9 +43,19 @@ def widget_kind(spec: ColumnSpec) -> WidgetKind | None:
 
 @dataclass
 class ColumnStats:
-    low: float | None = None
+    low: float | None = None       # slider bounds, on the slider's step grid
     high: float | None = None
+    step: float | None = None
     categories: list | None = None
+
+
+def _slider_grid(low: float, high: float, is_int: bool) -> tuple[float, float, float]:
+    """Bounds snapped outward to a step of about 1/100 of the range, so every value is reachable."""
+    if is_int:
+        return float(math.floor(low)), float(math.ceil(high)), 1.0
+    span = high - low
+    step = 10 ** math.floor(math.log10(span / 100)) if span > 0 else 0.01
+    return math.floor(low / step) * step, math.ceil(high / step) * step, step
 
 
 def column_stats(spec: ColumnSpec, values: pa.ChunkedArray | pa.Array) -> ColumnStats:
@@ -56,7 +67,8 @@ def column_stats(spec: ColumnSpec, values: pa.ChunkedArray | pa.Array) -> Column
         low, high = (float(data.min()), float(data.max())) if data.size else (0.0, 0.0)
         if spec.range:
             low, high = min(low, spec.range[0]), max(high, spec.range[1])
-        return ColumnStats(low=low, high=high)
+        low, high, step = _slider_grid(low, high, spec.dtype == "int")
+        return ColumnStats(low=round(low, 10), high=round(high, 10), step=step)
     if kind == "multiselect":
         counts = Counter(v for v in values.to_pylist() if v is not None)
         return ColumnStats(categories=[v for v, _ in counts.most_common()])
