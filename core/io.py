@@ -107,7 +107,8 @@ def _read_head(path: str, compression: str | None, size: int = 1 << 16) -> bytes
         with open_binary(path, compression) as fh:
             return fh.read(size)
     except (OSError, EOFError) as exc:
-        raise SieveInputError(f"cannot decompress ({exc})", file=path) from None
+        raise SieveInputError(f"cannot read the file: truncated or corrupt {compression} data ({exc})",
+                              file=path) from None
 
 
 def inspect_file(path: str | os.PathLike) -> FileInfo:
@@ -191,7 +192,7 @@ def iter_records(path: str | os.PathLike, info: FileInfo | None = None) -> Itera
         raise
     except Exception as exc:
         if type(exc).__module__.startswith("zstandard") or "zstd" in str(exc).lower():
-            raise SieveInputError(f"cannot decompress ({exc})", file=path) from None
+            raise SieveInputError(f"cannot read the file: corrupt zstd data ({exc})", file=path) from None
         raise
 
 

@@ -133,6 +133,8 @@ class BatchReader:
             raise SieveInputError(exc.reason, file=self.source_name, line=exc.line) from None
         self._records = iter_records(path, self.info)
         self._sample = list(islice(self._records, SAMPLE_RECORDS))
+        if not self._sample:
+            raise SieveInputError("no records found (an empty array or only blank lines)", file=self.source_name)
         if format is None:
             self.detection = detect_records(self._sample, self.info.notes)
             if self.detection.format == "unknown":
