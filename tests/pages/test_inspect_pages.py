@@ -1,0 +1,128 @@
+"""Inspect pages on the bundled sample: each renders the numbers the core computes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.dedup.exact import ExactDedup
+from core.dedup.runner import deduplicate
+from core.load import load_sample
+from core.metrics.length import TokenLength
+from core.metrics.summary import summarize, summary_metrics
+from core.scoring import score_table
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture(scope="module")
+def scored():
+    """The sample with every summary metric column, as the core computes it."""
+    table = load_sample().dataset.table
+    columns = score_table(table, summary_metrics("mistral"))
+    return pa.table({"id": table.column("id"), **columns})
+
+
+@pytest.fixture(scope="module")
+def summary(scored):
+    return summarize(scored)
+
+
+def open_page(page: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    app.switch_page(page)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    return app
+
+
+def kpis(app: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def column(scored: pa.Table, name: str) -> np.ndarray:
+    return scored.column(name).to_numpy(zero_copy_only=False)
+
+
+def test_overview_shows_core_numbers_and_the_planted_problems(scored, summary):
+    app = open_page("pages/overview.py")
+    shown = kpis(app)
+    assert shown["Conversations"] == f"{scored.num_rows:,}"
+    assert shown["Median tokens"] == f"{summary['tokens']['total']['p50']:,.0f}"
+    assert shown["Valid JSON"] == f"{summary['json']['valid_json_pct']} %"
+    assert shown["Mean entropy"] == f"{summary['entropy']['mean_response_entropy_bits']:.2f} bits"
+    labels = " | ".join(e.label for e in app.expander)
+    duplicates = deduplicate(load_sample().dataset.table, ExactDedup(fields="conversation")).ledger.num_rows
+    assert f"Exact duplicate conversations: {duplicates:,}" in labels
+    assert f"Broken JSON: {int((column(scored, 'json_state') == 'broken').sum())}" in labels
+    assert f"Unclosed code fences: {int(column(scored, 'has_unclosed_code_fence').sum())}" in labels
+    assert f"Language mismatches: {int(column(scored, 'is_language_mismatch').sum())}" in labels
+
+
+def test_core_finds_the_problems_planted_in_the_sample(scored):
+    """sample_data/README.md plants these; the Overview lists what the core flags."""
+    ids = np.array(scored.column("id").to_pylist())
+    flagged = lambda mask: set(ids[mask])  # noqa: E731
+    assert {"alp-0056", "oai-0023", "alp-0078"} <= flagged(column(scored, "json_state") == "broken")
+    assert {"alp-0059", "oai-0072", "sg-0009"} <= flagged(column(scored, "has_unclosed_code_fence"))
+    assert {"alp-0118", "oai-0016", "sg-0057"} <= flagged(column(scored, "is_language_mismatch"))
+    assert {"alp-0031", "oai-0058"} <= flagged(column(scored, "response_words") <= 2)
+
+
+def test_token_lengths_page_follows_the_context_length_and_tokenizer(scored):
+    app = open_page("pages/token_lengths.py")
+    total = column(scored, "total_tokens")
+    assert kpis(app)["Total tokens"] == f"{int(total.sum()):,}"
+    assert kpis(app)["Over 4,096 tokens"] == f"{int((total > 4096).sum()):,}"
+    assert len(app.get("plotly_chart")) >= 2
+
+    app.number_input(key="token_lengths_context").set_value(200).run()
+    assert kpis(app)["Over 200 tokens"] == f"{int((total > 200).sum()):,}"
+
+    app.selectbox(key="tokenizer_picker").set_value("cl100k").run()
+    cl100k = score_table(load_sample().dataset.table, [TokenLength(tokenizer="cl100k")])["total_tokens"]
+    assert kpis(app)["Total tokens"] == f"{int(pa.compute.sum(cl100k).as_py()):,}"
+    assert kpis(app)["Total tokens"] != f"{int(total.sum()):,}"
+
+
+def test_entropy_page(scored, summary):
+    app = open_page("pages/entropy.py")
+    shown = kpis(app)
+    assert shown["Mean response entropy"] == f"{summary['entropy']['mean_response_entropy_bits']:.2f} bits"
+    assert shown["Repetitive rows"] == f"{summary['entropy']['repetitive_rows']:,}"
+    assert len(app.get("plotly_chart")) == 3
+
+
+def test_validity_page(summary):
+    app = open_page("pages/validity.py")
+    shown = kpis(app)
+    assert shown["Valid JSON"] == f"{summary['json']['valid_json_pct']} %"
+    assert shown["Unclosed code fences"] == f"{summary['markdown']['unclosed_fence_rows']:,}"
+    assert shown["Unbalanced tables"] == f"{summary['markdown']['unbalanced_table_rows']:,}"
+
+
+def test_language_page(scored, summary):
+    app = open_page("pages/language.py")
+    shown = kpis(app)
+    assert shown["Language mismatches"] == f"{summary['languages']['mismatch_rows']:,}"
+    assert shown["Unreliable rows"] == f"{summary['languages']['unreliable_rows']:,}"
+    prompt_languages = {c for c in column(scored, "prompt_language") if c}
+    assert shown["Prompt languages"] == f"{len(prompt_languages):,}"
+
+
+@pytest.mark.slow
+def test_profile_page_offers_the_report_as_html():
+    app = open_page("pages/profile.py")
+    (button,) = app.get("download_button")
+    assert button.proto.label == "Download the report (HTML)" and button.proto.url.endswith(".html")
+    (frame,) = app.get("iframe")
+    report = frame.proto.srcdoc
+    assert "<title>Sieve metrics — sample</title>" in report and "YData Profiling" in report
+    assert "response_entropy_bits" in report and "total_tokens" in report
+    assert "code_languages" not in report  # free text stays out of the report

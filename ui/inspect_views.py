@@ -1,0 +1,207 @@
+"""Shared pieces of the Inspect pages: the metric frame, selectable charts, and the rows behind a selection.
+
+Every chart returns the positional rows the user selected (plotly selection events); `rows_panel`
+lists them and opens one as a rendered conversation. Bins, units and directions come from the
+metrics' ColumnSpecs, never from the page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.errors import SieveError
+from core.schema import Dataset
+from core.steps import ColumnSpec, Metric
+from core.tokenizers import BUILTIN_TOKENIZERS
+from ui import cache, state
+from ui.widgets import conversation_picker
+
+MAX_TABLE_ROWS = 2_000
+MAX_SCATTER_POINTS = 20_000
+CHART_HEIGHT = 320
+
+
+def metric_frame(metrics: Sequence[Metric]) -> tuple[Dataset, pd.DataFrame]:
+    """(dataset with the metrics' columns, a DataFrame of id and those columns), both cached."""
+    try:
+        dataset = cache.with_metrics(state.dataset(), metrics)
+    except SieveError as exc:  # e.g. a tokenizer folder that does not load
+        st.error(str(exc))
+        st.stop()
+    names = tuple(c.name for m in metrics for c in m.columns())
+    keys = tuple(cache.step_key(m) for m in metrics)
+    return dataset, _frame(dataset, dataset.fingerprint, keys, names)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _frame(_dataset: Dataset, fingerprint: str, step_keys: tuple, names: tuple) -> pd.DataFrame:
+    table = _dataset.table
+    frame = table.select(list(names)).to_pandas()
+    frame.insert(0, "id", table.column("id").to_pylist())
+    return frame
+
+
+def specs_of(metrics: Sequence[Metric]) -> dict[str, ColumnSpec]:
+    return {c.name: c for m in metrics for c in m.columns()}
+
+
+def axis_title(spec: ColumnSpec) -> str:
+    return f"{spec.name} ({spec.unit})" if spec.unit else spec.name
+
+
+def tokenizer_picker(key: str = "tokenizer_picker") -> str:
+    """Choose the tokenizer (shared by every page through ui.state); returns its spec."""
+    current = state.tokenizer()
+    options = [*BUILTIN_TOKENIZERS, "local folder"]
+    labels = {"mistral": "Mistral-7B-v0.1 (sentencepiece)", "cl100k": "OpenAI cl100k",
+              "local folder": "Local Hugging Face tokenizer folder…"}
+    choice = st.selectbox("Tokenizer", options, index=options.index(current) if current in options else 2,
+                          format_func=labels.get, key=key)
+    if choice != "local folder":
+        state.put(state.TOKENIZER, choice)
+        return choice
+    folder = st.text_input("Tokenizer folder", value="" if current in BUILTIN_TOKENIZERS else current,
+                           key=f"{key}_folder", help="A folder with tokenizer.json, or tokenizer.model and "
+                                                     "tokenizer_config.json (nothing is downloaded)")
+    path = Path(folder).expanduser() if folder else None
+    if path is not None and path.is_dir():
+        state.put(state.TOKENIZER, str(path))
+        return str(path)
+    if folder:
+        st.warning(f"{folder} is not a folder.")
+    st.caption("Counting with the Mistral tokenizer until a folder is given.")
+    return "mistral"
+
+
+# ---------------------------------------------------------------- charts that select rows
+
+def _layout(fig: go.Figure, x_title: str, y_title: str = "rows") -> go.Figure:
+    fig.update_layout(height=CHART_HEIGHT, margin=dict(l=10, r=10, t=30, b=10), xaxis_title=x_title,
+                      yaxis_title=y_title, dragmode="select", legend=dict(orientation="h", y=1.12))
+    return fig
+
+
+def _selected(key: str, event, trace_rows: list[np.ndarray]) -> np.ndarray:
+    """Rows behind the selected bars/points: each point names its trace and its data indices."""
+    selection = (event or {}).get("selection") or {}
+    rows: list[int] = []
+    for point in selection.get("points", []):
+        indices = point.get("point_indices")
+        if not indices and point.get("point_index") is not None:
+            indices = [point["point_index"]]
+        trace = point.get("curve_number", 0)
+        if indices and trace < len(trace_rows):
+            rows.extend(trace_rows[trace][np.asarray(indices, dtype=np.int64)].tolist())
+    return np.unique(np.asarray(rows, dtype=np.int64))
+
+
+def histogram(frame: pd.DataFrame, columns: Sequence[str], specs: dict[str, ColumnSpec], key: str, *,
+              vline: float | None = None, vline_label: str = "", log_y: bool = False) -> np.ndarray:
+    """Overlaid histograms of `columns` on shared bins; returns the selected rows."""
+    values = [pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=np.float64) for c in columns]
+    finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.zeros(0)
+    fig, trace_rows = go.Figure(), []
+    if finite.size:
+        spec = specs[columns[0]]
+        edges = np.histogram_bin_edges(finite, bins=spec.bins or 50)
+        size = max((edges[1] - edges[0]) if len(edges) > 1 else 1.0, 1.0 if spec.dtype == "int" else 1e-9)
+        for column, v in zip(columns, values):
+            rows = np.flatnonzero(np.isfinite(v))
+            trace_rows.append(rows)
+            fig.add_histogram(x=v[rows], name=column, opacity=0.7 if len(columns) > 1 else 1.0,
+                              xbins=dict(start=float(edges[0]), end=float(edges[-1]) + size, size=float(size)))
+    fig.update_layout(barmode="overlay", showlegend=len(columns) > 1)
+    if log_y:
+        fig.update_yaxes(type="log")
+    if vline is not None:
+        fig.add_vline(x=vline, line_dash="dash", line_color="crimson", annotation_text=vline_label)
+    _layout(fig, axis_title(specs[columns[0]]) if len(columns) == 1 else specs[columns[0]].unit or "")
+    event = st.plotly_chart(fig, on_select="rerun", key=key, selection_mode=("points", "box"))
+    return _selected(key, event, trace_rows)
+
+
+def bar_counts(frame: pd.DataFrame, column: str, key: str, *, order: Sequence[str] | None = None,
+               split: str | None = None, x_title: str | None = None, top: int = 30) -> np.ndarray:
+    """Bar chart of the values of a categorical column (`split` explodes comma lists); returns selected rows."""
+    values = frame[column].fillna("").astype(str)
+    exploded = values.str.split(split) if split else values.map(lambda v: [v])
+    long = exploded.explode()
+    long = long[long != ""] if split else long.replace("", "(empty)")
+    counts = long.value_counts()
+    categories = [c for c in order if c in counts.index] if order else list(counts.index[:top])
+    trace_rows = [np.asarray(long.index[long == c].unique(), dtype=np.int64) for c in categories]
+    fig = go.Figure()
+    for category, rows in zip(categories, trace_rows):
+        fig.add_bar(x=[category], y=[len(rows)], name=category, text=[f"{len(rows):,}"], textposition="auto")
+    fig.update_layout(showlegend=False)
+    _layout(fig, x_title or column)
+    event = st.plotly_chart(fig, on_select="rerun", key=key, selection_mode=("points", "box"))
+    # Each bar is its own trace, so a bar's point_index 0 stands for every row in that category.
+    selection = (event or {}).get("selection") or {}
+    picked = {p.get("curve_number") for p in selection.get("points", [])}
+    rows = [trace_rows[i] for i in sorted(picked) if i is not None and i < len(trace_rows)]
+    return np.unique(np.concatenate(rows)) if rows else np.zeros(0, np.int64)
+
+
+def scatter(frame: pd.DataFrame, x: str, y: str, specs: dict[str, ColumnSpec], key: str, *,
+            seed: int = 0) -> np.ndarray:
+    """Scatter of two numeric columns (sampled past MAX_SCATTER_POINTS); returns selected rows."""
+    rows = np.arange(len(frame))
+    if len(rows) > MAX_SCATTER_POINTS:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, MAX_SCATTER_POINTS, replace=False))
+        st.caption(f"Showing a uniform sample of {MAX_SCATTER_POINTS:,} of {len(frame):,} rows.")
+    fig = go.Figure(go.Scattergl(x=frame[x].to_numpy()[rows], y=frame[y].to_numpy()[rows], mode="markers",
+                                 marker=dict(size=5, opacity=0.5), text=frame["id"].to_numpy()[rows],
+                                 hovertemplate="id %{text}<br>%{x}, %{y}<extra></extra>"))
+    _layout(fig, axis_title(specs[x]), axis_title(specs[y]))
+    event = st.plotly_chart(fig, on_select="rerun", key=key, selection_mode=("points", "box", "lasso"))
+    return _selected(key, event, [rows])
+
+
+def matrix(frame: pd.DataFrame, row_column: str, col_column: str, key: str, *, top: int = 10,
+           row_title: str = "", col_title: str = "") -> np.ndarray:
+    """A count matrix drawn as square markers (selectable, unlike a plotly heatmap); returns selected rows."""
+    def capped(series: pd.Series) -> pd.Series:
+        series = series.fillna("").replace("", "(empty)")
+        keep = set(series.value_counts().index[:top])
+        return series.where(series.isin(keep), "other")
+
+    rows_cat, cols_cat = capped(frame[row_column].astype(str)), capped(frame[col_column].astype(str))
+    groups = pd.DataFrame({"r": rows_cat, "c": cols_cat}).groupby(["r", "c"]).indices
+    cells = sorted(groups.items(), key=lambda kv: -len(kv[1]))
+    counts = np.array([len(idx) for _, idx in cells], dtype=np.float64)
+    sizes = 14 + 46 * np.sqrt(counts / counts.max()) if len(counts) else []
+    fig = go.Figure(go.Scatter(
+        x=[c for (_, c), _ in cells], y=[r for (r, _), _ in cells], mode="markers+text",
+        text=[f"{int(n):,}" for n in counts], textposition="middle center",
+        marker=dict(symbol="square", size=sizes, color=np.log10(counts + 1) if len(counts) else [],
+                    colorscale="Blues", showscale=False, line=dict(width=1, color="#888")),
+        hovertemplate=f"{row_title or row_column} %{{y}} → {col_title or col_column} %{{x}}: %{{text}} rows<extra></extra>"))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(type="category")
+    _layout(fig, col_title or col_column, row_title or row_column)
+    fig.update_layout(height=max(CHART_HEIGHT, 40 * len({r for (r, _), _ in cells}) + 120))
+    event = st.plotly_chart(fig, on_select="rerun", key=key, selection_mode=("points", "box", "lasso"))
+    selection = (event or {}).get("selection") or {}
+    picked = [p.get("point_index") for p in selection.get("points", []) if p.get("point_index") is not None]
+    rows = [np.asarray(cells[i][1], dtype=np.int64) for i in picked if i < len(cells)]
+    return np.unique(np.concatenate(rows)) if rows else np.zeros(0, np.int64)
+
+
+# ---------------------------------------------------------------- rows behind a selection
+
+def rows_panel(dataset: Dataset, frame: pd.DataFrame, rows: np.ndarray, columns: Sequence[str], key: str, *,
+               empty_hint: str = "Click a bar or drag a box on the chart to see the rows behind it.") -> None:
+    """The selected rows as a table (with `columns`); picking one opens it as a rendered conversation."""
+    if len(rows) == 0:
+        st.caption(empty_hint)
+        return
+    st.markdown(f"**{len(rows):,} rows selected**")
+    conversation_picker(dataset, frame["id"].to_numpy()[rows].tolist(), key=key, columns=columns,
+                        max_rows=MAX_TABLE_ROWS)
