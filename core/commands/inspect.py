@@ -23,6 +23,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("file", help=".json, .jsonl, .csv or .parquet, optionally .gz/.zst")
     add_load_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--tokenizer", default="mistral",
+                        help="tokenizer for the --json metrics summary: mistral, cl100k or a local HF tokenizer folder")
+    parser.add_argument("--no-metrics", action="store_true",
+                        help="with --json: leave out the metrics summary (token lengths, entropy, validity, languages)")
     parser.set_defaults(func=run)
 
 
@@ -103,5 +107,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     info = summary(result)
+    if args.json and not args.no_metrics:
+        from core.metrics.summary import compute_summary
+        info["metrics"] = compute_summary(result.dataset.table, args.tokenizer)
     print(orjson.dumps(info).decode() if args.json else render_text(info))
     return 0
