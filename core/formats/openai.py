@@ -20,9 +20,10 @@ def detect(record: dict) -> tuple[float, list[str]]:
     messages = record.get("messages")
     if isinstance(messages, list) and messages and isinstance(messages[0], dict):
         if "role" in messages[0]:
-            return 1.0, ["messages[].role/content"]
+            looks_canonical = "meta" in record and "rejected" in record  # Sieve's own layout
+            return (0.5 if looks_canonical else 1.0), ["messages[].role/content"]
         if "from" in messages[0]:
-            return 0.6, ["messages[].from/value"]
+            return 0.3, ["messages[].from/value"]
     inner = record.get("input")
     if isinstance(inner, dict) and "messages" in inner and "preferred_output" in record:
         return 1.0, ["input.messages", "preferred_output", "non_preferred_output"]

@@ -1,5 +1,5 @@
-"""Plain prompt / completion (OpenAI legacy fine-tuning, many eval dumps); also prompt / chosen /
-rejected (TRL preference). Each field may be a string or a list of OpenAI-style messages."""
+"""Plain prompt / completion (OpenAI legacy fine-tuning, many eval dumps; `response` is read as the
+completion when there is none); also prompt / chosen / rejected (TRL preference). Each field may be a string or a list of OpenAI-style messages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from core.formats.openai import parse_messages
 
 NAME = "prompt_completion"
 MESSAGES_FIELD = "completion"
-USED = frozenset({"prompt", "completion", "chosen", "rejected"})
 
 
 def detect(record: dict) -> tuple[float, list[str]]:
@@ -18,6 +17,8 @@ def detect(record: dict) -> tuple[float, list[str]]:
         return 0.0, []
     if "completion" in record:
         return 1.0, ["prompt", "completion"]
+    if "response" in record:
+        return 0.9, ["prompt", "response"]
     if "chosen" in record and "rejected" in record:
         return 0.95, ["prompt", "chosen", "rejected"]
     return 0.2, ["prompt"]
@@ -38,14 +39,17 @@ def to_conversations(record: dict, options: dict) -> list[Parsed]:
     own_id, id_field = take_id(record)
     parsed = Parsed([], own_id=own_id, id_field=id_field)
     parsed.messages = _part(record, "prompt", "user", parsed)
-    if "completion" in record or "chosen" not in record:
-        parsed.messages += _part(record, "completion", "assistant", parsed)
-    else:
+    if "completion" not in record and "chosen" in record:
+        used = {"prompt", "chosen", "rejected"}
         parsed.messages += _part(record, "chosen", "assistant", parsed)
         scratch = Parsed([])
         rejected = _part(record, "rejected", "assistant", scratch)
         if len(rejected) != 1:
             raise RecordError("rejected", f"expected one rejected answer, got {len(rejected)} messages")
         parsed.rejected = rejected[0]
-    parsed.extra = unmapped(record, USED, id_field)
+    else:
+        answer = "response" if "completion" not in record and "response" in record else "completion"
+        used = {"prompt", answer}
+        parsed.messages += _part(record, answer, "assistant", parsed)
+    parsed.extra = unmapped(record, used, id_field)
     return [parsed]

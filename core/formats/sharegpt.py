@@ -21,7 +21,20 @@ TURN_KEYS = frozenset({"from", "value", "role", "content", "name"})
 WRITE_ROLES = {"user": "human", "assistant": "gpt", "system": "system", "tool": "observation"}
 
 
+def _turns_key(record: dict) -> str:
+    """`conversations`, or `messages` when its turns use from/value (LLaMA-Factory allows both)."""
+    if "conversations" not in record and _from_value(record.get("messages")):
+        return "messages"
+    return "conversations"
+
+
+def _from_value(turns: object) -> bool:
+    return isinstance(turns, list) and bool(turns) and isinstance(turns[0], dict) and "from" in turns[0]
+
+
 def detect(record: dict) -> tuple[float, list[str]]:
+    if "conversations" not in record and _from_value(record.get("messages")):
+        return 0.9, ["messages[].from/value"]
     turns = record.get("conversations")
     if not isinstance(turns, list):
         return 0.0, []
@@ -82,17 +95,18 @@ def _parse_calls(text: str, path: str) -> list[dict]:
 
 
 def parse_conversation(record: dict, parsed: Parsed) -> list[dict]:
-    turns = record.get("conversations")
+    key = _turns_key(record)
+    turns = record.get(key)
     if turns is None:
-        raise RecordError("conversations", "missing required field 'conversations'")
+        raise RecordError(key, f"missing required field '{key}'")
     if not isinstance(turns, list):
-        raise RecordError("conversations", f"expected a list of turns, got {type_name(turns)}")
+        raise RecordError(key, f"expected a list of turns, got {type_name(turns)}")
     messages = []
     system = optional_str(record, "system")
     if system:
         messages.append({"role": "system", "content": system, "name": None, "tool_calls": None})
     for i, turn in enumerate(turns):
-        messages.append(parse_turn(turn, f"conversations[{i}]", parsed, len(messages)))
+        messages.append(parse_turn(turn, f"{key}[{i}]", parsed, len(messages)))
     return messages
 
 
@@ -105,7 +119,7 @@ def to_conversations(record: dict, options: dict) -> list[Parsed]:
     if record.get("conversations") == []:
         raise RecordError("conversations", "empty conversation (no turns)")
     parsed.messages = parse_conversation(record, parsed)
-    parsed.extra = unmapped(record, {"conversations", "system"}, id_field)
+    parsed.extra = unmapped(record, {_turns_key(record), "system"}, id_field)
     return [parsed]
 
 

@@ -1,0 +1,99 @@
+"""core/load.py: ids, streaming batches, counts, progress, the bundled sample."""
+
+import json
+
+import pyarrow as pa
+import pytest
+
+from core.load import iter_batches, load_dataset, load_sample, sample_files
+from core.schema import CANONICAL_SCHEMA
+
+
+def _jsonl(tmp_path, rows, name="d.jsonl"):
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def _alpaca(i, **extra):
+    return {"instruction": f"Add {i} and {i}.", "input": "", "output": str(2 * i), **extra}
+
+
+def test_ids_come_from_the_input_else_the_record_index(tmp_path):
+    rows = [_alpaca(0, id="a"), _alpaca(1), _alpaca(2, uuid="u-2"), _alpaca(3, id=17)]
+    records = load_dataset(_jsonl(tmp_path, rows)).dataset.records()
+    assert [r["id"] for r in records] == ["a", "1", "u-2", "17"]
+    assert [r["meta"].get("id_field") for r in records] == ["id", None, "uuid", "id"]
+
+
+def test_repeated_ids_get_a_suffix_and_a_warning_never_a_merge(tmp_path):
+    rows = [_alpaca(0, id="x"), _alpaca(1, id="x"), _alpaca(2, id="x#2"), _alpaca(3, id="x"), _alpaca(4, id="1")]
+    result = load_dataset(_jsonl(tmp_path, rows))
+    ids = result.dataset.ids
+    # the explicit "x#2" later in the batch is respected, so the second "x" becomes "x#3"
+    assert ids == ["x", "x#3", "x#2", "x#4", "1"]
+    assert result.dataset.records()[1]["meta"]["warnings"] == ["id 'x' is repeated: renamed 'x#3'"]
+    assert "repeated ids renamed with a #n suffix (2 records)" in result.report.warnings
+
+
+def test_repeated_ids_across_batches(tmp_path):
+    rows = [_alpaca(i, id=f"k{i % 3}") for i in range(7)]
+    tables = list(iter_batches(_jsonl(tmp_path, rows), batch_size=2))
+    ids = [i for t in tables for i in t.column("id").to_pylist()]
+    assert ids == ["k0", "k1", "k2", "k0#2", "k1#2", "k2#2", "k0#3"]
+
+
+def test_index_ids_do_not_collide_with_explicit_ids(tmp_path):
+    rows = [_alpaca(0, id="1"), _alpaca(1)]  # record 1 has no id: its index "1" is taken
+    assert load_dataset(_jsonl(tmp_path, rows)).dataset.ids == ["1", "1#2"]
+
+
+def test_iter_batches_streams_fixed_size_canonical_tables_and_reports_at_the_end(tmp_path):
+    rows = [_alpaca(i) for i in range(25)] + [{"instruction": 1, "output": "bad"}]
+    rejected = []
+    reader = iter_batches(_jsonl(tmp_path, rows), on_error="skip", batch_size=10, on_reject=rejected.append)
+    assert reader.detection.format == "alpaca"
+    tables = list(reader)
+    assert [t.num_rows for t in tables] == [10, 10, 5]
+    assert all(t.schema == CANONICAL_SCHEMA for t in tables)
+    assert (reader.report.input_records, reader.report.loaded, len(reader.report.rejected)) == (26, 25, 1)
+    assert [r.record for r in rejected] == [25]
+
+
+def test_progress_callback_counts_records(tmp_path):
+    calls = []
+    load_dataset(_jsonl(tmp_path, [_alpaca(i) for i in range(3)]), on_progress=lambda d, t, m: calls.append((d, t)))
+    assert calls == [(3, None)]
+
+
+def test_source_name_replaces_a_temporary_upload_path(tmp_path):
+    path = _jsonl(tmp_path, [_alpaca(0), {"instruction": 2, "output": "x"}], name="tmp123.jsonl")
+    result = load_dataset(path, on_error="skip", options={"source_name": "my_upload.jsonl"})
+    assert result.report.rejected[0].file == "my_upload.jsonl"
+    assert result.dataset.records()[0]["meta"]["source_file"] == "my_upload.jsonl"
+
+
+def test_load_sample_combines_every_sample_file_with_unique_ids():
+    files = sample_files()
+    if not files:
+        pytest.skip("sample_data/ has no data files yet")
+    result = load_sample()
+    assert len(result.detection.evidence) == len(files)
+    formats = {e.split(": ")[1].split(" ")[0] for e in result.detection.evidence}
+    assert result.detection.format == (formats.pop() if len(formats) == 1 else "mixed")
+    report = result.report
+    assert report.input_records == report.loaded + len(report.rejected)
+    assert result.dataset.num_rows == report.conversations
+    assert len(set(result.dataset.ids)) == result.dataset.num_rows
+
+
+def test_load_sample_from_a_folder_skips_readme_and_python(tmp_path, fixtures_dir):
+    for name in ("alpaca.json", "dolly.jsonl"):
+        (tmp_path / name).write_bytes((fixtures_dir / "formats" / name).read_bytes())
+    (tmp_path / "README.md").write_text("# sample")
+    (tmp_path / "build.py").write_text("print('x')")
+    result = load_sample(tmp_path)
+    assert result.detection.format == "mixed"
+    assert result.detection.evidence == ["alpaca.json: alpaca (1.00)", "dolly.jsonl: dolly (1.00)"]
+    assert result.dataset.num_rows == 5
+    assert result.report.warnings == ["ids repeat across sample files: ['0', '1']"]
