@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from core.commands.inspect import add_load_arguments, load_options
 from core.errors import SieveConfigError, SieveInputError
 
 DEFAULT_METRICS = ("text_length", "token_length", "entropy", "validity", "language")
@@ -24,7 +25,7 @@ def add_parser(subparsers) -> None:
                         help=f"comma-separated metric names (default: {','.join(DEFAULT_METRICS)}); see --list")
     parser.add_argument("--set", action="append", default=[], metavar="METRIC.PARAM=VALUE", dest="params",
                         help="a metric parameter, e.g. token_length.tokenizer=cl100k (repeatable; VALUE is YAML)")
-    parser.add_argument("--format", help="input format, if detection should be overridden")
+    add_load_arguments(parser)
     parser.add_argument("--output", help="OUT.jsonl or OUT.parquet")
     parser.add_argument("--batch-size", type=int, default=4096, help="rows per batch")
     parser.add_argument("--list", action="store_true", help="list the registered metrics and exit")
@@ -115,8 +116,11 @@ def run(args: argparse.Namespace) -> int:
     from core.load import load_dataset
     from core.scoring import score_table
 
-    result = load_dataset(args.file, format=args.format)
+    result = load_dataset(args.file, format=args.format, on_error=args.on_error, options=load_options(args))
     dataset = result.dataset
+    if result.report.rejected:
+        print(f"{len(result.report.rejected):,} records could not be read and are not scored "
+              "(see `python -m core inspect FILE`)", file=sys.stderr)
     with _progress_bar(dataset.num_rows * len(metrics)) as report:
         columns = score_table(dataset.table, metrics, batch_size=args.batch_size, on_progress=report)
     table = pa.table({"id": dataset.table.column("id"), **columns})
