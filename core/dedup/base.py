@@ -73,8 +73,8 @@ class NearDuplicateStep(Deduplicator):
 
     # ------------------------------------------------------------ whole dataset
 
-    def similar_pairs(self, signatures: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-        """(left, right) row indices of every pair at or above the threshold."""
+    def similar_pairs(self, signatures: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(left, right, similarity) of every pair of rows at or above the threshold."""
         raise NotImplementedError
 
     def similarity_function(self, signatures: pa.Table) -> SimilarityTo:
@@ -89,14 +89,14 @@ class NearDuplicateStep(Deduplicator):
         if self.reference:
             from core.dedup.decontaminate import decontaminate
             return decontaminate(self, signatures)
-        left, right = self.similar_pairs(signatures)
-        return self.resolve_from_pairs(signatures, left, right)
+        return self.resolve_from_pairs(signatures, *self.similar_pairs(signatures))
 
-    def resolve_from_pairs(self, signatures: pa.Table, left: np.ndarray, right: np.ndarray) -> DedupResult:
+    def resolve_from_pairs(self, signatures: pa.Table, left: np.ndarray, right: np.ndarray,
+                           similarity: np.ndarray | None = None) -> DedupResult:
         """Clusters from already-found pairs (the page re-cuts a cached neighbour graph this way)."""
         return resolve_pairs(signatures.column("id").to_pylist(), left, right,
                              keep_rank(signatures, self.keep), self.similarity_function(signatures),
-                             self.similarity_threshold, self.method)
+                             self.similarity_threshold, self.method, pair_similarity=similarity)
 
 
 def with_columns(table: pa.Table, columns: dict[str, pa.Array]) -> pa.Table:

@@ -57,29 +57,53 @@ def star_clusters(members: np.ndarray, rank: np.ndarray, similarity_to: Similari
 
 
 def resolve_pairs(ids: list[str], left: np.ndarray, right: np.ndarray, rank: np.ndarray,
-                  similarity_to: SimilarityTo, threshold: float, method: str) -> DedupResult:
-    """Clusters and ledger from verified similar pairs: components, star cut, keep policy by rank."""
-    stars = []
+                  similarity_to: SimilarityTo, threshold: float, method: str,
+                  pair_similarity: np.ndarray | None = None) -> DedupResult:
+    """Clusters and ledger from verified similar pairs: components, star cut, keep policy by rank.
+
+    With `pair_similarity`, a pair touching no other pair is a finished two-row cluster (its pair
+    similarity is the member's similarity to the kept row), which skips most per-cluster work.
+    """
+    left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
+    kept, members, similarity = [], [], []
+    if pair_similarity is not None and len(left):
+        degree = np.bincount(np.concatenate([left, right]))
+        isolated = (degree[left] == 1) & (degree[right] == 1)
+        a, b = left[isolated], right[isolated]
+        a_wins = rank[a] <= rank[b]
+        kept.append(np.where(a_wins, a, b))
+        members.append(np.where(a_wins, b, a))
+        similarity.append(np.asarray(pair_similarity, np.float64)[isolated])
+        left, right = left[~isolated], right[~isolated]
     for component in pair_components(left, right):
-        stars.extend(star_clusters(component, rank, similarity_to, threshold))
-    return result_from_stars(ids, stars, rank, method)
+        for star_kept, star_members, star_similarity in star_clusters(component, rank, similarity_to, threshold):
+            kept.append(np.full(len(star_members), star_kept))
+            members.append(star_members)
+            similarity.append(star_similarity)
+    if not kept:
+        return empty_result()
+    return result_from_stars(ids, np.concatenate(kept), np.concatenate(members), np.concatenate(similarity),
+                             rank, method)
 
 
-def result_from_stars(ids: list[str], stars: list[tuple[int, np.ndarray, np.ndarray]],
+def result_from_stars(ids: list[str], member_kept: np.ndarray, members: np.ndarray, similarity: np.ndarray,
                       rank: np.ndarray, method: str) -> DedupResult:
-    """Number clusters by size (largest first) and build the clusters and ledger tables."""
-    stars = sorted(stars, key=lambda s: (-len(s[1]), int(rank[s[0]])))
-    cluster_rows: dict[str, list] = {name: [] for name in CLUSTERS_SCHEMA.names}
-    for number, (kept, members, similarity) in enumerate(stars):
-        by_similarity = np.argsort(-similarity, kind="stable")
-        rows = [(kept, 1.0, True)] + [(int(members[k]), float(similarity[k]), False) for k in by_similarity]
-        for row, sim, is_kept in rows:
-            cluster_rows["id"].append(ids[row])
-            cluster_rows["cluster"].append(number)
-            cluster_rows["kept_id"].append(ids[kept])
-            cluster_rows["similarity"].append(min(sim, 1.0))
-            cluster_rows["is_kept"].append(is_kept)
-    clusters = pa.table(cluster_rows, schema=CLUSTERS_SCHEMA)
+    """Clusters numbered by size (largest first, then by kept row's rank); kept row first in each."""
+    kept_rows, member_count = np.unique(member_kept, return_counts=True)
+    cluster_order = np.lexsort((rank[kept_rows], -member_count))
+    cluster_of_kept = np.empty(len(kept_rows), np.int64)
+    cluster_of_kept[cluster_order] = np.arange(len(kept_rows))
+    member_cluster = cluster_of_kept[np.searchsorted(kept_rows, member_kept)]
+    rows = np.concatenate([kept_rows, members])
+    cluster = np.concatenate([cluster_of_kept, member_cluster])
+    sim = np.minimum(np.concatenate([np.ones(len(kept_rows)), similarity]), 1.0)
+    is_kept = np.concatenate([np.ones(len(kept_rows), bool), np.zeros(len(members), bool)])
+    kept_of_row = np.concatenate([kept_rows, member_kept])
+    order = np.lexsort((rank[rows], -sim, ~is_kept, cluster))
+    id_array = np.asarray(ids, dtype=object)
+    clusters = pa.table({"id": pa.array(id_array[rows[order]], pa.string()), "cluster": cluster[order],
+                         "kept_id": pa.array(id_array[kept_of_row[order]], pa.string()),
+                         "similarity": sim[order], "is_kept": is_kept[order]}, schema=CLUSTERS_SCHEMA)
     dropped = clusters.filter(pc.invert(clusters.column("is_kept")))
     ledger = pa.table({"id": dropped.column("id"), "cluster": dropped.column("cluster"),
                        "kept_id": dropped.column("kept_id"), "similarity": dropped.column("similarity"),

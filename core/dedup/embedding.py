@@ -113,9 +113,8 @@ class EmbeddingDedup(NearDuplicateStep):
         return with_columns(signatures, {"order": pa.array(np.arange(table.num_rows, dtype=np.int64)), **columns})
 
     def similar_pairs(self, signatures: pa.Table):
-        left, right, _ = neighbour_pairs(fixed_size_matrix(signatures.column("vector"), np.float32),
-                                         self.threshold, valid=has_text(signatures))
-        return left, right
+        return neighbour_pairs(fixed_size_matrix(signatures.column("vector"), np.float32),
+                               self.threshold, valid=has_text(signatures))
 
     def similarity_function(self, signatures: pa.Table):
         vectors = fixed_size_matrix(signatures.column("vector"), np.float32)

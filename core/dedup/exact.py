@@ -45,7 +45,8 @@ class ExactDedup(NearDuplicateStep):
         return signatures.column("text_hash").to_numpy(zero_copy_only=False)
 
     def similar_pairs(self, signatures: pa.Table):
-        return equal_key_pairs(self._keys(signatures), has_text(signatures))
+        left, right = equal_key_pairs(self._keys(signatures), has_text(signatures))
+        return left, right, np.ones(len(left))
 
     def similarity_function(self, signatures: pa.Table):
         return lambda kept, members: np.ones(len(members))

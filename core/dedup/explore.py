@@ -64,7 +64,7 @@ def resolve_from_graph(step: NearDuplicateStep, signatures: pa.Table,
         return step.resolve(signatures)
     left, right, similarity = graph
     above = similarity >= step.similarity_threshold
-    return step.resolve_from_pairs(signatures, left[above], right[above])
+    return step.resolve_from_pairs(signatures, left[above], right[above], similarity[above])
 
 
 def with_keep_inputs(step: NearDuplicateStep, signatures: pa.Table, table: pa.Table) -> pa.Table:

@@ -8,7 +8,6 @@ no per-word Python.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Iterable, Literal
 
@@ -22,8 +21,10 @@ from core.schema import role_texts
 DedupField = Literal["instruction", "prompt", "conversation"]
 DEDUP_FIELDS: tuple[str, ...] = ("instruction", "prompt", "conversation")
 
-_PUNCTUATION = re.compile(r"[^\w\s]+|_+")
-_WHITESPACE = re.compile(r"\s+")
+# RE2 (Arrow) classes are Unicode-aware: punctuation and symbols become spaces, any space or
+# control character separates words; letters, digits and combining marks stay.
+_PUNCTUATION = r"[\p{P}\p{S}]+"
+_WHITESPACE = r"[\s\p{Z}\p{Cc}]+"
 # Odd 64-bit multipliers that mix consecutive word hashes into one n-gram hash.
 _NGRAM_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                        0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53,
@@ -31,14 +32,19 @@ _NGRAM_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F
 MAX_NGRAM = len(_NGRAM_MIX)
 
 
+def normalize_array(texts: Iterable[str | None]) -> pa.Array:
+    """NFKC, casefold, punctuation -> space, whitespace collapsed and stripped (vectorized)."""
+    folded = [unicodedata.normalize("NFKC", t).casefold() if t else "" for t in texts]
+    text = pc.replace_substring_regex(pa.array(folded, pa.string()), _PUNCTUATION, " ")
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(text, _WHITESPACE, " "))
+
+
+def normalize_texts(texts: Iterable[str | None]) -> list[str]:
+    return normalize_array(texts).to_pylist()
+
+
 def normalize_text(text: str) -> str:
-    """NFKC, casefold, punctuation -> space, whitespace collapsed and stripped."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return _WHITESPACE.sub(" ", _PUNCTUATION.sub(" ", text)).strip()
-
-
-def normalize_texts(texts: Iterable[str]) -> list[str]:
-    return [normalize_text(t or "") for t in texts]
+    return normalize_texts([text])[0]
 
 
 def dedup_texts(table: pa.Table, fields: str) -> list[str]:
@@ -48,10 +54,12 @@ def dedup_texts(table: pa.Table, fields: str) -> list[str]:
     return role_texts(table, fields)
 
 
-def word_hashes(normalized: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def word_hashes(normalized: pa.Array | list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(flat uint64 hash of every word, row offsets of length n+1) for already-normalized texts."""
+    normalized = normalized if isinstance(normalized, pa.Array) else pa.array(normalized, pa.string())
     # Empty texts become nulls: splitting "" would yield one empty word.
-    words = pc.utf8_split_whitespace(pa.array([t or None for t in normalized], pa.string()))
+    normalized = pc.if_else(pc.equal(normalized, ""), pa.scalar(None, pa.string()), normalized)
+    words = pc.utf8_split_whitespace(normalized)
     offsets = words.offsets.to_numpy().astype(np.int64)
     flat = pc.list_flatten(words)
     if len(flat) == 0:
