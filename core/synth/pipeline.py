@@ -104,11 +104,19 @@ class SynthesisRun:
         self.cache = cache if cache is not None else RequestCache(config.cache_path())
         kw = {"cache": self.cache, "usage": self.usage, **({"sleep": sleep} if sleep else {})}
         gen, teach, judge = config.generator, config.teacher_endpoint(), config.judge_endpoint()
-        self.generator = ChatClient(gen, api_key=resolve_api_key(gen, api_key), **kw)
-        self.teacher = self.generator if teach == gen else ChatClient(teach, api_key=resolve_api_key(teach, api_key), **kw)
-        self.judge = None
-        if config.judge.enabled:
-            self.judge = self.generator if judge == gen else ChatClient(judge, api_key=resolve_api_key(judge, api_key), **kw)
+
+        clients: dict[str, ChatClient] = {}
+
+        def client_for(endpoint) -> ChatClient:
+            # one client per distinct endpoint, so roles on one endpoint share its concurrency limit
+            settings = endpoint.model_dump_json()
+            if settings not in clients:
+                clients[settings] = ChatClient(endpoint, api_key=resolve_api_key(endpoint, api_key), **kw)
+            return clients[settings]
+
+        self.generator = client_for(gen)
+        self.teacher = client_for(teach)
+        self.judge = client_for(judge) if config.judge.enabled else None
         self.source = source
         if config.source.kind == "dataset" and source is None:
             if not config.source.dataset:
@@ -183,20 +191,17 @@ class SynthesisRun:
     def _run_batch(self, slots: list[Slot]) -> list[Slot]:
         kind = self.config.source.kind
         if kind == "topics":
-            self._ask(slots, self.generator, "instruction", lambda s: templates.INSTRUCTION_TEMPLATES[s.style].messages(
-                topic=s.origin["topic"]), lambda s, r: setattr(s, "instruction", templates.clean_generated_task(r.content)))
+            self._ask(slots, self.generator, "instruction", self._instruction_messages, self._take_task)
         elif kind == "seeds":
             self._self_instruct(slots)
         for _ in range(self.config.evol.rounds):
             self._evolve(slots)
         self._prepare(slots)
         self._ask(slots, self.teacher, "completion", self._completion_messages, self._take_completion,
-                  extra=lambda s: {"tools": templates.DEFAULT_TOOLS} if "tool_use" in s.requirements else None)
+                  extra=self._completion_extra)
         self._cheap_filters(slots)
         if self.judge is not None:
-            self._ask(slots, self.judge, "judge", lambda s: templates.JUDGE.messages(
-                instruction=s.instruction, response=self._response_text(s)), self._take_verdict,
-                extra=lambda s: {"response_format": {"type": "json_object"}} if self.config.judge.json_mode else None)
+            self._ask(slots, self.judge, "judge", self._judge_messages, self._take_verdict, extra=self._judge_extra)
         self._score(slots)
         return slots
 
@@ -219,6 +224,14 @@ class SynthesisRun:
             else:
                 take(slot, result)
 
+    @staticmethod
+    def _instruction_messages(slot: Slot) -> list[dict]:
+        return templates.INSTRUCTION_TEMPLATES[slot.style].messages(topic=slot.origin["topic"])
+
+    @staticmethod
+    def _take_task(slot: Slot, result: ChatResult) -> None:
+        slot.instruction = templates.clean_generated_task(result.content)
+
     def _self_instruct(self, slots: list[Slot]) -> None:
         k = self.config.source.examples_per_prompt
 
@@ -227,8 +240,7 @@ class SynthesisRun:
             slot.origin = {"examples": examples}
             return templates.SELF_INSTRUCT.messages(examples="\n".join(f"- {e}" for e in examples))
 
-        self._ask(slots, self.generator, "instruction", build,
-                  lambda s, r: setattr(s, "instruction", templates.clean_generated_task(r.content)))
+        self._ask(slots, self.generator, "instruction", build, self._take_task)
         threshold = self.config.source.novelty_threshold
         for slot in slots:  # in slot order, so the pool grows the same way on every rerun
             if not slot.alive:
@@ -245,8 +257,7 @@ class SynthesisRun:
             slot.evol.append(operation)
             return templates.EVOL_TEMPLATES[operation].messages(instruction=slot.instruction)
 
-        self._ask(slots, self.generator, "evol", build,
-                  lambda s, r: setattr(s, "instruction", templates.clean_generated_task(r.content)))
+        self._ask(slots, self.generator, "evol", build, self._take_task)
 
     def _prepare(self, slots: list[Slot]) -> None:
         """Requirement suffixes, instruction length, duplicates — all before anyone pays for an answer."""
@@ -269,7 +280,12 @@ class SynthesisRun:
         system = [{"role": "system", "content": self.config.system_prompt}] if self.config.system_prompt else []
         return system + [{"role": "user", "content": slot.instruction}]
 
-    def _take_completion(self, slot: Slot, result: ChatResult) -> None:
+    @staticmethod
+    def _completion_extra(slot: Slot) -> dict | None:
+        return {"tools": templates.DEFAULT_TOOLS} if "tool_use" in slot.requirements else None
+
+    @staticmethod
+    def _take_completion(slot: Slot, result: ChatResult) -> None:
         slot.response, slot.tool_calls = result.content, result.tool_calls
 
     @staticmethod
@@ -297,6 +313,12 @@ class SynthesisRun:
             slot.coherence = round(lexical_coherence(slot.instruction, self._response_text(slot)), 4)
             if slot.coherence < filters.min_coherence:
                 slot.reject("filter", f"coherence {slot.coherence:.2f} < {filters.min_coherence:.2f}")
+
+    def _judge_messages(self, slot: Slot) -> list[dict]:
+        return templates.JUDGE.messages(instruction=slot.instruction, response=self._response_text(slot))
+
+    def _judge_extra(self, slot: Slot) -> dict | None:
+        return {"response_format": {"type": "json_object"}} if self.config.judge.json_mode else None
 
     def _take_verdict(self, slot: Slot, result: ChatResult) -> None:
         verdict, problem = parse_verdict(result.content)

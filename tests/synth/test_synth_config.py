@@ -50,3 +50,14 @@ def test_source_needs_its_material():
         parse_config(BASE.replace("kind: topics", "kind: seeds"))
     with pytest.raises(SieveConfigError, match="style weights"):
         parse_config(BASE + "instructions:\n  styles: {concise: 0}\n")
+
+
+def test_the_documented_example_validates():
+    from pathlib import Path
+
+    from core.synth.config import load_config
+
+    config = load_config(Path(__file__).resolve().parents[2] / "examples" / "synth.yaml")
+    assert config.teacher_endpoint().model == "Qwen/Qwen2.5-72B-Instruct"
+    assert config.teacher_endpoint().base_url == config.generator.base_url
+    assert config.judge_endpoint().temperature == 0.0 and config.rows == 20
