@@ -12,7 +12,6 @@ from core.scoring import score_table
 from core.steps import ColumnSpec, Metric, build_step, get_step_class, register
 
 
-@register
 class ResponseWordCount(Metric):
     name: ClassVar[str] = "test_response_words"
     min_word_length: int = Field(1, ge=1, description="Only count words at least this long")
@@ -25,10 +24,12 @@ class ResponseWordCount(Metric):
         return {"test_words": np.array([sum(len(w) >= self.min_word_length for w in t.split()) for t in texts])}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _unregister_fake_metric():
-    yield  # other tests (pages listing every metric) must not see the fake
+@pytest.fixture(autouse=True)
+def _registered_fake_metric():
+    # Registered only while these tests run: other tests list every metric and must not see it.
     from core.steps import _REGISTRY
+    register(ResponseWordCount)
+    yield
     _REGISTRY.pop(("metric", "test_response_words"), None)
 
 
