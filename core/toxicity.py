@@ -95,7 +95,7 @@ class DetoxifyScorer:
 
         try:
             self.model = Detoxify(checkpoint=str(path), huggingface_config_path=huggingface_config_path)
-        except (OSError, ValueError, KeyError) as exc:
+        except Exception as exc:  # missing HF files, a state_dict that does not fit the config, …
             raise SieveConfigError(
                 f"toxicity: could not build Detoxify from {path}: {exc}. Offline, the checkpoint's "
                 "config.arch.args.model_type (e.g. bert-base-uncased) must be in the local Hugging Face cache, "

@@ -37,7 +37,8 @@ class ToxicityMetric(Metric):
     checkpoint: str | None = Field(None, description="Detoxify .ckpt path (default: the torch hub cache)")
     huggingface_config_path: str | None = Field(None, description="Local folder with the HF config and tokenizer "
                                                 "for a Detoxify checkpoint (offline loading)")
-    roles: list[Role] = Field(default_factory=lambda: ["prompt", "response"], description="Which texts to score")
+    roles: list[Role] = Field(default_factory=lambda: ["prompt", "response"], min_length=1,
+                              description="Which texts to score")
     batch_size: int = Field(32, ge=1, le=1024, description="Detoxify batch size")
 
     _model: Any = PrivateAttr(None)

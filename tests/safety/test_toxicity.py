@@ -124,3 +124,17 @@ def test_a_checkpoint_holding_arbitrary_objects_is_refused_before_unpickling(tmp
 def test_unknown_scorer_is_a_config_error():
     with pytest.raises(SieveConfigError, match="scorer"):
         build_step("metric", "toxicity", {"scorer": "perspective"})
+
+
+def test_a_checkpoint_that_does_not_fit_its_config_is_a_config_error(tiny_detoxify, tmp_path):
+    import torch
+
+    checkpoint, config_dir = tiny_detoxify
+    broken = torch.load(checkpoint, weights_only=True)
+    broken["state_dict"]["classifier.weight"] = torch.zeros(3, 3)   # wrong shape for 6 classes
+    path = tmp_path / "broken.ckpt"
+    torch.save(broken, path)
+    metric = build_step("metric", "toxicity", {"scorer": "detoxify-original", "checkpoint": str(path),
+                                               "huggingface_config_path": str(config_dir)})
+    with pytest.raises(SieveConfigError, match="could not build Detoxify"):
+        metric.setup()
