@@ -30,8 +30,15 @@ def detect(record: dict) -> tuple[float, list[str]]:
     return 0.0, []
 
 
+_PLAIN_ROLES = frozenset({"system", "user", "assistant", "tool"})
+_NO_EXTRA: dict = {}
+
+
 def parse_message(m: Any, path: str) -> tuple[dict, dict]:
     """(canonical message, extra fields of this message) from one OpenAI-style message."""
+    # fast path for the common {"role", "content"} message (most rows of a large file)
+    if type(m) is dict and len(m) == 2 and type(m.get("content")) is str and m.get("role") in _PLAIN_ROLES:
+        return {"role": m["role"], "content": m["content"], "name": None, "tool_calls": None}, _NO_EXTRA
     if not isinstance(m, dict):
         raise RecordError(path, f"expected a message object, got {type_name(m)}")
     if "role" not in m:
