@@ -124,8 +124,11 @@ class Entropy(Metric):
             entropy_tokens = token_ids[row] if token_ids is not None else [w.lower() for w in words]
             out["response_entropy_bits"][row] = shannon_entropy_bits(entropy_tokens)
             chars = len(text)
-            for n in self.ngram_sizes:
-                out[f"response_top_{n}gram_char_frac"][row] = top_ngram_char_fraction(words, n, chars)
+            for n in sorted(self.ngram_sizes):
+                top = top_ngram_char_fraction(words, n, chars)
+                if top == 0.0:
+                    break  # no n-gram repeats, so no longer one does either: every fraction stays 0
+                out[f"response_top_{n}gram_char_frac"][row] = top
                 out[f"response_dup_{n}gram_char_frac"][row] = duplicate_ngram_char_fraction(words, n, chars)
             line_frac, line_char_frac = duplicate_line_fractions(text)
             out["response_dup_line_frac"][row] = line_frac
