@@ -1,9 +1,9 @@
 """Cheap checks on generations: ROUGE-L novelty, lexical coherence, requirements, judge verdicts.
 
-ROUGE-L is computed against the whole pool at once: the LCS table of one candidate against every
-pool task is a (pool × length) numpy array filled one candidate token at a time. The recurrence
-cur[j] = max(prev[j], cur[j-1], prev[j-1] + match[j]) unrolls to a running maximum along j, so
-each candidate token costs one vectorized step instead of a Python loop over j.
+ROUGE-L against a whole pool uses the bit-parallel LCS of Allison & Dix / Hyyrö: each pool task of
+up to 64 words is one uint64 state, and each candidate word updates, in one vectorized step, only
+the pool tasks that contain that word (an inverted index of word -> (task, position bitmask)).
+Longer tasks fall back to a vectorized dynamic programme. Both are checked against a plain LCS.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_WORD_BITS = 64
 
 
 def words(text: str) -> list[str]:
@@ -22,54 +23,69 @@ def words(text: str) -> list[str]:
 
 
 class RougePool:
-    """A growing pool of tasks; `max_f1(candidate)` is its highest ROUGE-L F1 against any of them."""
+    """A growing pool of tasks; `most_similar(candidate)` is its highest ROUGE-L F1 against any of them."""
 
     def __init__(self, tasks: list[str] = ()):
-        self._vocab: dict[str, int] = {}
-        self._rows: list[np.ndarray] = []
         self.texts: list[str] = []
-        self._matrix: np.ndarray | None = None
+        self._vocab: dict[str, int] = {}
+        self._lengths: list[int] = []
+        self._postings: dict[int, list[tuple[int, int]]] = {}   # word -> [(task, bitmask of positions)]
+        self._arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._long: dict[int, np.ndarray] = {}                  # tasks over 64 words: their word ids
         for task in tasks:
             self.add(task)
 
     def __len__(self) -> int:
         return len(self.texts)
 
-    def _ids(self, text: str) -> np.ndarray:
-        return np.array([self._vocab.setdefault(w, len(self._vocab)) for w in words(text)], dtype=np.int32)
-
     def add(self, text: str) -> None:
+        row = len(self.texts)
+        ids = [self._vocab.setdefault(w, len(self._vocab)) for w in words(text)]
         self.texts.append(text)
-        self._rows.append(self._ids(text))
-        self._matrix = None
+        self._lengths.append(len(ids))
+        if len(ids) > _WORD_BITS:
+            self._long[row] = np.array(ids, dtype=np.int64)
+            return
+        masks: dict[int, int] = {}
+        for position, word in enumerate(ids):
+            masks[word] = masks.get(word, 0) | (1 << position)
+        for word, mask in masks.items():
+            self._postings.setdefault(word, []).append((row, mask))
+            self._arrays.pop(word, None)
 
-    def _padded(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._matrix is None:
-            width = max((len(r) for r in self._rows), default=0)
-            matrix = np.full((len(self._rows), max(width, 1)), -1, dtype=np.int32)
-            for i, row in enumerate(self._rows):
-                matrix[i, :len(row)] = row
-            self._matrix = matrix
-            self._lengths = np.array([len(r) for r in self._rows], dtype=np.float64)
-        return self._matrix, self._lengths
+    def _posting(self, word: int) -> tuple[np.ndarray, np.ndarray]:
+        if word not in self._arrays:
+            rows, masks = zip(*self._postings[word])
+            self._arrays[word] = (np.array(rows, dtype=np.int64), np.array(masks, dtype=np.uint64))
+        return self._arrays[word]
+
+    def lcs(self, candidate: str) -> np.ndarray:
+        """Length of the longest common word subsequence with every pool task."""
+        cand = [self._vocab.get(w, -1) for w in words(candidate)]
+        state = np.full(len(self.texts), np.iinfo(np.uint64).max, dtype=np.uint64)
+        for word in cand:
+            if word in self._postings:
+                rows, masks = self._posting(word)
+                s = state[rows]
+                u = s & masks
+                state[rows] = (s + u) | (s - u)  # uint64 wrap-around is the intended carry
+        lengths = np.array(self._lengths, dtype=np.uint64)
+        width = np.where(lengths >= _WORD_BITS, np.iinfo(np.uint64).max,
+                         (np.uint64(1) << np.minimum(lengths, _WORD_BITS - 1)) - np.uint64(1))
+        result = np.bitwise_count(~state & width).astype(np.int64)
+        for row, ids in self._long.items():
+            result[row] = _lcs_dp(np.array(cand, dtype=np.int64), ids)
+        return result
 
     def scores(self, candidate: str) -> np.ndarray:
         """ROUGE-L F1 of `candidate` against every pool task (0 where either side has no words)."""
-        if not self._rows:
-            return np.zeros(0)
-        pool, lengths = self._padded()
-        cand = np.array([self._vocab.get(w, -2) for w in words(candidate)], dtype=np.int32)
-        lcs = np.zeros((pool.shape[0], pool.shape[1] + 1), dtype=np.int32)
-        for token in cand:
-            match = (pool == token).astype(np.int32)
-            step = np.maximum(lcs[:, 1:], lcs[:, :-1] + match)
-            lcs[:, 1:] = np.maximum.accumulate(step, axis=1)
-        common = lcs[:, -1].astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            precision = np.where(len(cand) > 0, common / max(len(cand), 1), 0.0)
-            recall = np.where(lengths > 0, common / np.maximum(lengths, 1), 0.0)
-            f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
-        return f1
+        common = self.lcs(candidate).astype(np.float64)
+        n_cand = len(words(candidate))
+        lengths = np.array(self._lengths, dtype=np.float64)
+        precision = common / max(n_cand, 1)
+        recall = common / np.maximum(lengths, 1)
+        total = precision + recall
+        return np.divide(2 * precision * recall, total, out=np.zeros_like(total), where=total > 0)
 
     def most_similar(self, candidate: str) -> tuple[float, str | None]:
         """(highest ROUGE-L F1, the pool task it was against)."""
@@ -78,6 +94,15 @@ class RougePool:
             return 0.0, None
         best = int(np.argmax(f1))
         return float(f1[best]), self.texts[best]
+
+
+def _lcs_dp(a: np.ndarray, b: np.ndarray) -> int:
+    """LCS length, one vectorized row per word of `a`: cur[j] = running max of max(prev[j], prev[j-1] + match)."""
+    row = np.zeros(len(b) + 1, dtype=np.int64)
+    for word in a:
+        step = np.maximum(row[1:], row[:-1] + (b == word))
+        row[1:] = np.maximum.accumulate(step)
+    return int(row[-1])
 
 
 def rouge_l_f1(a: str, b: str) -> float:

@@ -25,13 +25,15 @@ def test_rouge_l_hand_computed():
     assert rouge_l_f1("", "anything") == 0.0
 
 
-def test_pool_scores_match_a_naive_lcs_on_random_texts():
+@pytest.mark.parametrize("max_words", [12, 150])  # 150: tasks past 64 words take the fallback path
+def test_pool_scores_match_a_naive_lcs_on_random_texts(max_words):
     rng = random.Random(3)
     vocab = "alpha beta gamma delta eps zeta eta theta".split()
-    pool_texts = [" ".join(rng.choices(vocab, k=rng.randint(0, 12))) for _ in range(40)]
+    pool_texts = [" ".join(rng.choices(vocab, k=rng.randint(0, max_words))) for _ in range(40)]
+    pool_texts.append(" ".join(rng.choices(vocab, k=64)))  # exactly one machine word
     pool = RougePool(pool_texts)
     for _ in range(20):
-        candidate = " ".join(rng.choices(vocab, k=rng.randint(1, 10)))
+        candidate = " ".join(rng.choices(vocab, k=rng.randint(1, max_words)))
         expected = []
         for ref in pool_texts:
             lcs = naive_lcs(words(candidate), words(ref))
