@@ -29,10 +29,10 @@ def test_rouge_l_hand_computed():
 def test_pool_scores_match_a_naive_lcs_on_random_texts(max_words):
     rng = random.Random(3)
     vocab = "alpha beta gamma delta eps zeta eta theta".split()
-    pool_texts = [" ".join(rng.choices(vocab, k=rng.randint(0, max_words))) for _ in range(40)]
-    pool_texts.append(" ".join(rng.choices(vocab, k=64)))  # exactly one machine word
+    pool_texts = [" ".join(rng.choices(vocab, k=rng.randint(0, max_words))) for _ in range(480 // max_words)]
+    pool_texts += [" ".join(rng.choices(vocab, k=64)), " ".join(rng.choices(vocab, k=65))]  # one word / just over
     pool = RougePool(pool_texts)
-    for _ in range(20):
+    for _ in range(max(240 // max_words, 3)):
         candidate = " ".join(rng.choices(vocab, k=rng.randint(1, max_words)))
         expected = []
         for ref in pool_texts:
