@@ -87,11 +87,18 @@ def _layout(fig: go.Figure, x_title: str, y_title: str = "rows") -> go.Figure:
     return fig
 
 
-def _selected(key: str, event, trace_rows: list[np.ndarray]) -> np.ndarray:
-    """Rows behind the selected bars/points: each point names its trace and its data indices."""
+def _points(event) -> list[dict]:
     selection = (event or {}).get("selection") or {}
+    return list(selection.get("points") or [])
+
+
+def selected_rows(event, trace_rows: list[np.ndarray]) -> np.ndarray:
+    """Rows behind selected bars/points: each point names its trace and its data indices in that trace.
+
+    A histogram bar carries `point_indices` (every value in the bin); a scatter point `point_index`.
+    """
     rows: list[int] = []
-    for point in selection.get("points", []):
+    for point in _points(event):
         indices = point.get("point_indices")
         if not indices and point.get("point_index") is not None:
             indices = [point["point_index"]]
@@ -99,6 +106,13 @@ def _selected(key: str, event, trace_rows: list[np.ndarray]) -> np.ndarray:
         if indices and trace < len(trace_rows):
             rows.extend(trace_rows[trace][np.asarray(indices, dtype=np.int64)].tolist())
     return np.unique(np.asarray(rows, dtype=np.int64))
+
+
+def selected_groups(event, group_rows: list[np.ndarray], by: str) -> np.ndarray:
+    """Rows of every selected group, where a point's `by` ("curve_number" or "point_index") names the group."""
+    picked = sorted({p.get(by) for p in _points(event) if p.get(by) is not None})
+    rows = [group_rows[i] for i in picked if i < len(group_rows)]
+    return np.unique(np.concatenate(rows)).astype(np.int64) if rows else np.zeros(0, np.int64)
 
 
 def histogram(frame: pd.DataFrame, columns: Sequence[str], specs: dict[str, ColumnSpec], key: str, *,
@@ -123,7 +137,7 @@ def histogram(frame: pd.DataFrame, columns: Sequence[str], specs: dict[str, Colu
         fig.add_vline(x=vline, line_dash="dash", line_color="crimson", annotation_text=vline_label)
     _layout(fig, axis_title(specs[columns[0]]) if len(columns) == 1 else specs[columns[0]].unit or "")
     event = st.plotly_chart(fig, on_select="rerun", key=key, selection_mode=("points", "box"))
-    return _selected(key, event, trace_rows)
+    return selected_rows(event, trace_rows)
 
 
 def bar_counts(frame: pd.DataFrame, column: str, key: str, *, order: Sequence[str] | None = None,
@@ -142,11 +156,8 @@ def bar_counts(frame: pd.DataFrame, column: str, key: str, *, order: Sequence[st
     fig.update_layout(showlegend=False)
     _layout(fig, x_title or column)
     event = st.plotly_chart(fig, on_select="rerun", key=key, selection_mode=("points", "box"))
-    # Each bar is its own trace, so a bar's point_index 0 stands for every row in that category.
-    selection = (event or {}).get("selection") or {}
-    picked = {p.get("curve_number") for p in selection.get("points", [])}
-    rows = [trace_rows[i] for i in sorted(picked) if i is not None and i < len(trace_rows)]
-    return np.unique(np.concatenate(rows)) if rows else np.zeros(0, np.int64)
+    # Each bar is its own trace, so selecting a bar stands for every row in its category.
+    return selected_groups(event, trace_rows, by="curve_number")
 
 
 def scatter(frame: pd.DataFrame, x: str, y: str, specs: dict[str, ColumnSpec], key: str, *,
@@ -161,7 +172,7 @@ def scatter(frame: pd.DataFrame, x: str, y: str, specs: dict[str, ColumnSpec], k
                                  hovertemplate="id %{text}<br>%{x}, %{y}<extra></extra>"))
     _layout(fig, axis_title(specs[x]), axis_title(specs[y]))
     event = st.plotly_chart(fig, on_select="rerun", key=key, selection_mode=("points", "box", "lasso"))
-    return _selected(key, event, [rows])
+    return selected_rows(event, [rows])
 
 
 def matrix(frame: pd.DataFrame, row_column: str, col_column: str, key: str, *, top: int = 10,
@@ -188,10 +199,7 @@ def matrix(frame: pd.DataFrame, row_column: str, col_column: str, key: str, *, t
     _layout(fig, col_title or col_column, row_title or row_column)
     fig.update_layout(height=max(CHART_HEIGHT, 40 * len({r for (r, _), _ in cells}) + 120))
     event = st.plotly_chart(fig, on_select="rerun", key=key, selection_mode=("points", "box", "lasso"))
-    selection = (event or {}).get("selection") or {}
-    picked = [p.get("point_index") for p in selection.get("points", []) if p.get("point_index") is not None]
-    rows = [np.asarray(cells[i][1], dtype=np.int64) for i in picked if i < len(cells)]
-    return np.unique(np.concatenate(rows)) if rows else np.zeros(0, np.int64)
+    return selected_groups(event, [np.asarray(rows, dtype=np.int64) for _, rows in cells], by="point_index")
 
 
 # ---------------------------------------------------------------- rows behind a selection
