@@ -101,6 +101,11 @@ class DetoxifyScorer:
                 "config.arch.args.model_type (e.g. bert-base-uncased) must be in the local Hugging Face cache, "
                 "or be a local folder; pass huggingface_config_path=<folder with config.json and tokenizer files>."
             ) from None
+        # A tokenizer saved without model_max_length would not truncate, and a long text would overflow
+        # the position embeddings: cap it at what the model can take.
+        limit = getattr(self.model.model.config, "max_position_embeddings", None)
+        if limit and self.model.tokenizer.model_max_length > limit:
+            self.model.tokenizer.model_max_length = limit
         self.class_names = tuple(self.model.class_names)
         self.batch_size = batch_size
 

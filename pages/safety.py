@@ -6,6 +6,7 @@ import secrets
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.errors import SieveError
@@ -73,6 +74,17 @@ def example_table(frame: pd.DataFrame, rows: np.ndarray, columns: list[str], key
 
 # ---------------------------------------------------------------- toxicity
 
+def class_overview(frame: pd.DataFrame, classes: list[str], roles: list[str]) -> None:
+    """Box plots of every class, prompt and response side by side."""
+    fig = go.Figure()
+    for role in roles:
+        values = pd.concat([frame[f"{role}_{c}"] for c in classes], ignore_index=True)
+        labels = np.repeat([c.replace("_", " ") for c in classes], len(frame))
+        fig.add_box(x=labels, y=values, name=role, boxpoints=False)
+    fig.update_layout(boxmode="group", height=320, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="probability")
+    st.plotly_chart(fig, key="safety_class_overview")
+
+
 def toxicity_tab() -> None:
     availability = available_scorers()
     top = st.columns([3, 2])
@@ -118,6 +130,9 @@ def toxicity_tab() -> None:
                 help="Usually data to keep: it teaches the model to stay calm under hostile input.")
     k[3].metric("Both toxic", f"{int(((prompt_level == 'toxic') & (response_level == 'toxic')).sum()):,}")
 
+    if len(classes) > 1:
+        with st.expander("All classes at a glance"):
+            class_overview(frame, classes, metric.roles)
     st.subheader("Distribution by role")
     hist_rows = views.histogram(frame, [f"prompt_{cls}", f"response_{cls}"], specs, key=f"safety_hist_{cls}",
                                 vline=threshold, vline_label="threshold", log_y=True)

@@ -63,3 +63,21 @@ def test_pii_counts_and_proposed_actions(page, sample_scores):
 def test_profanity_tab_finds_the_planted_words(page):
     assert int(metric_value(page, "Responses with profanity")) >= 3   # crap, shit, bloody hell
     assert int(metric_value(page, "Prompts with profanity")) >= 1     # the hell
+
+
+def test_detoxify_scorer_without_checkpoint_explains_and_with_one_shows_every_class(tmp_path):
+    from tests.safety.tiny_detoxify import build_tiny_detoxify
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/safety.py").run()
+    at.selectbox(key="safety_scorer").set_value("detoxify-original").run()
+    assert not at.exception
+    assert any("never downloads" in w.value for w in at.warning)
+    checkpoint, config_dir = build_tiny_detoxify(tmp_path)
+    at.text_input(key="safety_ckpt").input(str(checkpoint))
+    at.text_input(key="safety_hf_dir").input(str(config_dir)).run()
+    assert not at.exception, at.exception
+    assert any("Detoxify original" in info.value for info in at.info)
+    assert at.selectbox(key="safety_class").options == [
+        "toxicity", "severe toxicity", "obscene", "threat", "insult", "identity attack"]

@@ -68,6 +68,16 @@ def test_detoxify_real_path_on_a_tiny_bert_checkpoint(dataset, tiny_detoxify):
     assert "Detoxify original" in metric.columns()[0].description
 
 
+def test_detoxify_truncates_texts_longer_than_the_model_takes(tiny_detoxify):
+    checkpoint, config_dir = tiny_detoxify                  # the tiny model has 64 positions
+    long_answer = " ".join(["the answer is nice ."] * 60)
+    ds = Dataset.from_records([{"id": "0", "messages": [message("user", "hello"), message("assistant", long_answer)]}])
+    metric = build_step("metric", "toxicity", {"scorer": "detoxify-original", "checkpoint": str(checkpoint),
+                                               "huggingface_config_path": str(config_dir)})
+    cols = score_table(ds.table, [metric])
+    assert 0.0 < cols["response_toxicity"].to_pylist()[0] < 1.0
+
+
 def test_detoxify_checkpoint_is_found_in_the_torch_hub_cache(dataset, tiny_detoxify, tmp_path, monkeypatch):
     import torch
 
