@@ -1,7 +1,8 @@
 """`python -m core score FILE --metrics NAME[,NAME…] --output OUT.(jsonl|parquet)`: one row per conversation.
 
 Each output row holds the conversation `id` and one column per metric value. `--list` names every
-registered metric (from every engineer's module) with its description and columns.
+registered metric (every module in core/metrics/, safety and refusal included) with its
+description, parameters and columns.
 """
 
 from __future__ import annotations
