@@ -68,6 +68,8 @@ def from_conversation(conv: dict) -> tuple[dict, list[str]]:
     system_parts = []
     while messages and messages[0]["role"] == "system":
         system_parts.append(messages.pop(0)["content"])
+    if len(system_parts) > 1:
+        losses.append("several leading system messages were joined into one system prompt")
     turns = []
     for m in messages:
         if m["role"] == "tool" or m.get("tool_calls"):
@@ -103,8 +105,10 @@ def from_conversation(conv: dict) -> tuple[dict, list[str]]:
         row.update(chosen=output, rejected=conv["rejected"]["content"])
     else:
         row["output"] = output
-    if system_parts:
+    if any(system_parts):
         row["system"] = "\n\n".join(system_parts)
+    elif system_parts:
+        losses.append("an empty system message was dropped (Alpaca reads an empty system as none)")
     if history:
         row["history"] = [list(p) for p in history]
     for key, value in (meta.get("extra") or {}).items():
