@@ -16,10 +16,11 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from core import ledger as ledger_mod
-from core.engine.plan import (apply_dedup, dedup_signatures, dedup_threshold, dropping_labels, funnel,
-                              run_row_steps, step_labels)
+from core.engine.plan import (dedup_signatures, dedup_threshold, dropping_labels, evaluate_filters, funnel,
+                              step_labels)
 from core.filters import CategoryFilter, ThresholdFilter
 from core.recipe import ExportSettings, Recipe
 from core.steps import ColumnSpec, Deduplicator, Filter, Metric, Step
@@ -118,12 +119,29 @@ def page_recipe(metrics: Sequence[Metric], dedups: Sequence[Deduplicator], filte
                              description="Built on the Clean & Export page")
 
 
-@dataclass
 class Refiltered:
-    kept: pa.Table
-    ledger: pa.Table
-    funnel: list[tuple[str, int]]
-    by_reason: dict[str, int]
+    """The page's outcome: keep mask, ledger, funnel; the kept table is only built when asked for."""
+
+    def __init__(self, table: pa.Table, keep: np.ndarray, ledger: pa.Table, funnel_rows: list[tuple[str, int]]):
+        self.table, self.keep, self.ledger, self.funnel = table, keep, ledger, funnel_rows
+        self.by_reason = ledger_mod.by_reason(ledger)
+        self._kept: pa.Table | None = None
+
+    @property
+    def kept_rows(self) -> int:
+        return int(self.keep.sum())
+
+    @property
+    def kept(self) -> pa.Table:
+        if self._kept is None:
+            self._kept = self.table.filter(pa.array(self.keep))
+        return self._kept
+
+    def kept_ids(self) -> list[str]:
+        return pa.compute.filter(self.table.column("id"), pa.array(self.keep)).to_pylist()
+
+    def kept_head(self, n: int) -> pa.Table:
+        return self.table.take(pa.array(np.flatnonzero(self.keep)[:n]))
 
 
 def dedup_ledger(table: pa.Table, step: Deduplicator, label: str, batch_size: int = 8192) -> pa.Table:
@@ -142,27 +160,33 @@ def refilter(table: pa.Table, steps: Sequence[Step], dedup_ledgers: dict[str, pa
 
     Dedup steps must come before every filter (as `page_recipe` orders them) so their ledgers,
     resolved once over the whole table, are what the engines compute; `dedup_ledgers` maps each
-    dedup step's label to that ledger.
+    dedup step's label to that ledger. Nothing here filters the table: the verdicts are masks.
     """
     steps = [s for s in steps if not isinstance(s, Metric)]
     labels = step_labels(steps)
+    ids = table.column("id")
+    dropped_before = np.zeros(table.num_rows, bool)
     ledgers = []
-    seen_filter = False
+    filters: list[tuple[Filter, str]] = []
     for step, label in zip(steps, labels):
         if isinstance(step, Deduplicator):
-            if seen_filter:
+            if filters:
                 raise ValueError("refilter needs dedup steps before filters (see page_recipe)")
-            applied = apply_dedup(table, dedup_ledgers[label])
-            table = applied.kept
-            ledgers.append(applied.ledger)
+            dedup = dedup_ledgers[label]
+            hit = pa.compute.fill_null(pa.compute.is_in(ids, value_set=dedup.column("id")), False)
+            hit = hit.to_numpy(zero_copy_only=False) & ~dropped_before
+            if hit.any():
+                rows = np.flatnonzero(hit)
+                # the dedup ledger in this table's row order, only rows not dropped by an earlier dedup
+                positions = pa.compute.index_in(ids.take(pa.array(rows)), value_set=dedup.column("id"))
+                ledgers.append(dedup.take(positions))
+                dropped_before |= hit
         else:
-            seen_filter = True
-    filters = [(s, l) for s, l in zip(steps, labels) if not isinstance(s, Deduplicator)]
+            filters.append((step, label))
+    keep = ~dropped_before
     if filters:
-        result = run_row_steps(table, [s for s, _ in filters], [l for _, l in filters])
-        table = result.kept
-        ledgers.append(result.ledger)
+        keep, filter_ledger = evaluate_filters(table, [f for f, _ in filters], [l for _, l in filters],
+                                               already_dropped=np.flatnonzero(dropped_before))
+        ledgers.append(filter_ledger)
     ledger = ledger_mod.concat(ledgers)
-    input_rows = table.num_rows + ledger.num_rows
-    return Refiltered(table, ledger, funnel(input_rows, dropping_labels(steps), ledger_mod.by_step(ledger)),
-                      ledger_mod.by_reason(ledger))
+    return Refiltered(table, keep, ledger, funnel(table.num_rows, dropping_labels(steps), ledger_mod.by_step(ledger)))

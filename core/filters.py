@@ -55,12 +55,16 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def _verdict(n: int, dropped: np.ndarray, reason_of: Callable[[int], str], values: list, threshold: str) -> KeepResult:
-    keep = ~dropped
-    reasons: list[str | None] = [None] * n
-    for i in np.flatnonzero(dropped):
-        reasons[i] = reason_of(i)
-    return KeepResult(keep=keep, reasons=reasons, values=values, threshold=threshold)
+def _verdict(dropped: np.ndarray, reasons: str | np.ndarray, values, threshold: str) -> KeepResult:
+    """A KeepResult from a drop mask and one reason (or an array of reasons, one per row).
+
+    Reasons and values stay numpy arrays (indexable like the contract's lists): building
+    per-row Python lists would cost more than the filtering itself on 100k rows.
+    """
+    if isinstance(reasons, str):
+        text, reasons = reasons, np.full(len(dropped), None, dtype=object)
+        reasons[dropped] = text
+    return KeepResult(keep=~dropped, reasons=reasons, values=values, threshold=threshold)
 
 
 @register
@@ -101,11 +105,14 @@ class ThresholdFilter(Filter):
         too_high = np.zeros(len(values), bool) if self.max is None else values > self.max
         dropped = too_low | too_high | (missing & self.drop_missing)
 
-        def reason(i: int) -> str:
-            if missing[i]:
-                return f"{self.column} missing"
-            return f"{self.column}<{_fmt(self.min)}" if too_low[i] else f"{self.column}>{_fmt(self.max)}"
-        return _verdict(len(values), dropped, reason, values.tolist(), self.threshold_text())
+        reasons = np.full(len(values), None, dtype=object)
+        if self.max is not None:
+            reasons[too_high] = f"{self.column}>{_fmt(self.max)}"
+        if self.min is not None:
+            reasons[too_low] = f"{self.column}<{_fmt(self.min)}"
+        if self.drop_missing:
+            reasons[missing] = f"{self.column} missing"
+        return _verdict(dropped, reasons, values, self.threshold_text())
 
 
 def _membership(col: pa.ChunkedArray, wanted: list) -> np.ndarray:
@@ -145,18 +152,16 @@ class CategoryFilter(Filter):
 
     def keep(self, table: pa.Table) -> KeepResult:
         col = require_column(table, self.column, self.name)
-        values = col.to_pylist()
-        dropped = np.zeros(len(values), bool)
+        dropped = np.zeros(len(col), bool)
         if self.allowed is not None:
             dropped |= ~_membership(col, self.allowed)
         if self.blocked:
             dropped |= _membership(col, self.blocked)
-
-        def reason(i: int) -> str:
-            v = values[i]
-            shown = str(v).lower() if isinstance(v, bool) else v
-            return f"{self.column}={shown}"
-        return _verdict(len(values), dropped, reason, values, self.threshold_text())
+        full = np.full(len(col), None, dtype=object)
+        if dropped.any():
+            shown = pc.cast(col.filter(pa.array(dropped)), pa.string()).to_numpy(zero_copy_only=False)
+            full[dropped] = [f"{self.column}={v}" for v in shown]
+        return _verdict(dropped, full, col, self.threshold_text())
 
 
 @register
@@ -213,7 +218,7 @@ class RegexFilter(Filter):
         name = self.label or f"/{self.pattern}/"
         reason = f"{self.field} does not match {name}" if self.mode == "must_match" else f"{self.field} matches {name}"
         snippets = [t[:80] for t in texts]
-        return _verdict(len(texts), dropped, lambda i: reason, snippets, f"{self.mode} {name}")
+        return _verdict(dropped, reason, snippets, f"{self.mode} {name}")
 
 
 def parse_json_text(text: str) -> tuple[bool, Any]:
@@ -278,9 +283,8 @@ class JsonSchemaFilter(Filter):
                 dropped[i] = True
                 where = "/".join(map(str, error.absolute_path)) or "(root)"
                 problems[i] = f"{where}: {error.message}"[:200]
-        return _verdict(len(texts), dropped,
-                        lambda i: "not JSON" if problems[i] == "not JSON" else "JSON schema violation",
-                        problems, "satisfies the JSON Schema")
+        reasons = np.array(["not JSON" if p == "not JSON" else "JSON schema violation" for p in problems], object)
+        return _verdict(dropped, reasons, problems, "satisfies the JSON Schema")
 
 
 @register
@@ -324,7 +328,7 @@ class PluginFilter(Filter):
         if keep.shape != (table.num_rows,):
             raise SieveConfigError(f"plugin '{self.function}' returned {keep.shape} values for {table.num_rows} rows")
         reason = self.reason or f"plugin {self.function}"
-        return _verdict(len(keep), ~keep, lambda i: reason, [None] * len(keep), f"plugin {self.function}")
+        return _verdict(~keep, reason, [None] * len(keep), f"plugin {self.function}")
 
 
 _FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
@@ -366,24 +370,31 @@ class LanguageDriftFilter(Filter):
         return [self.prompt_column, self.response_column]
 
     def keep(self, table: pa.Table) -> KeepResult:
-        prompt_lang = require_column(table, self.prompt_column, self.name).to_pylist()
-        response_lang = require_column(table, self.response_column, self.name).to_pylist()
-        prompts, responses = role_texts(table, "prompt"), role_texts(table, "response")
-        confidence = None
+        prompt_col = require_column(table, self.prompt_column, self.name)
+        response_col = require_column(table, self.response_column, self.name)
+        differs = pc.fill_null(pc.and_(pc.not_equal(prompt_col, response_col),
+                                       pc.and_(pc.not_equal(prompt_col, "unknown"), pc.not_equal(response_col, "unknown"))),
+                               False).to_numpy(zero_copy_only=False)
         if self.confidence_column and self.confidence_column in table.column_names:
             confidence = pc.cast(table.column(self.confidence_column), pa.float64()).to_numpy(zero_copy_only=False)
+            differs &= confidence >= self.min_confidence  # NaN (no detection) never passes
         dropped = np.zeros(table.num_rows, bool)
-        for i, (p, r) in enumerate(zip(prompt_lang, response_lang)):
-            if not p or not r or p == r or p == "unknown" or r == "unknown":
-                continue
-            if len(prompts[i].strip()) < self.min_chars or len(responses[i].strip()) < self.min_chars:
-                continue
-            if confidence is not None and not confidence[i] >= self.min_confidence:
-                continue
-            if code_fraction(responses[i]) > self.max_code_fraction:
-                continue
-            dropped[i] = True
-        values = [f"{p}->{r}" for p, r in zip(prompt_lang, response_lang)]
-        return _verdict(table.num_rows, dropped, lambda i: "language drift", values,
+        candidates = np.flatnonzero(differs)
+        if candidates.size:
+            # Texts only for the few rows whose languages differ: the guards are cheap there.
+            subset = table.take(pa.array(candidates))
+            prompts, responses = role_texts(subset, "prompt"), role_texts(subset, "response")
+            for row, p, r in zip(candidates, prompts, responses):
+                if len(p.strip()) < self.min_chars or len(r.strip()) < self.min_chars:
+                    continue
+                if code_fraction(r) > self.max_code_fraction:
+                    continue
+                dropped[row] = True
+        values = np.full(table.num_rows, None, dtype=object)
+        if dropped.any():
+            rows = pa.array(np.flatnonzero(dropped))
+            values[dropped] = [f"{p}->{r}" for p, r in zip(prompt_col.take(rows).to_pylist(),
+                                                            response_col.take(rows).to_pylist())]
+        return _verdict(dropped, "language drift", values,
                         f"response language = prompt language (min {self.min_chars} chars, "
                         f"code <= {self.max_code_fraction:g}, confidence >= {self.min_confidence:g})")

@@ -12,6 +12,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from core.steps import DedupResult, KeepResult
 
@@ -42,6 +43,20 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+def value_texts(values: Any, rows: np.ndarray) -> pa.Array:
+    """The ledger's text form of values[rows]; vectorized for numeric arrays (the common case)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        picked = values[rows]
+        text = pa.compute.cast(pa.array(np.round(picked, 6)), pa.string())
+        return pa.compute.if_else(pa.array(np.isnan(picked)), pa.scalar(None, pa.string()), text)
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return pa.compute.cast(values.take(pa.array(rows)), pa.string()).combine_chunks() \
+            if isinstance(values, pa.ChunkedArray) else pa.compute.cast(values.take(pa.array(rows)), pa.string())
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iub":
+        return pa.compute.cast(pa.array(values[rows]), pa.string())
+    return pa.array([_text(values[i]) for i in rows], pa.string())
+
+
 def _table(ids: Sequence[str], step: str, reasons: Sequence[str | None], values: Sequence[Any],
            threshold: str | None, cluster=None, kept_id=None, similarity=None) -> pa.Table:
     n = len(ids)
@@ -62,8 +77,23 @@ def from_keep(ids: Sequence[str], result: KeepResult, step: str) -> pa.Table:
     dropped = np.flatnonzero(~np.asarray(result.keep, dtype=bool))
     if dropped.size == 0:
         return empty_ledger()
-    return _table([ids[i] for i in dropped], step, [result.reasons[i] or step for i in dropped],
-                  [result.values[i] for i in dropped], result.threshold)
+    n = len(dropped)
+    reasons = [result.reasons[i] or step for i in dropped]
+    return from_rows(pa.array([ids[i] for i in dropped], pa.string()), pa.array([step] * n, pa.string()),
+                     pa.array(reasons, pa.string()), value_texts(result.values, dropped),
+                     pa.array([result.threshold] * n, pa.string()))
+
+
+def from_rows(ids: pa.Array, steps: pa.Array, reasons: pa.Array, values: pa.Array, thresholds: pa.Array) -> pa.Table:
+    """Ledger rows for drops by several filters at once (Arrow string arrays, one entry per row)."""
+    n = len(ids)
+    if n == 0:
+        return empty_ledger()
+    return pa.table({
+        "id": ids, "step": steps, "reason": reasons, "value": values,
+        "threshold": thresholds, "cluster": pa.nulls(n, pa.int64()),
+        "kept_id": pa.nulls(n, pa.string()), "similarity": pa.nulls(n, pa.float64()),
+    }, schema=LEDGER_SCHEMA)
 
 
 def from_dedup(result: DedupResult, step: str, threshold: str | None = None) -> pa.Table:
@@ -95,12 +125,19 @@ def by_reason(ledger: pa.Table | Iterable[pa.Table]) -> dict[str, int]:
     tables = [ledger] if isinstance(ledger, pa.Table) else list(ledger)
     counts: Counter[str] = Counter()
     for t in tables:
-        counts.update(t.column("reason").to_pylist())
+        counts.update(_value_counts(t.column("reason")))
     return dict(counts.most_common())
 
 
 def by_step(ledger: pa.Table) -> dict[str, int]:
-    return dict(Counter(ledger.column("step").to_pylist()))
+    return _value_counts(ledger.column("step"))
+
+
+def _value_counts(column: pa.ChunkedArray) -> dict[str, int]:
+    if len(column) == 0:
+        return {}
+    counts = pa.compute.value_counts(column)
+    return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))
 
 
 class LedgerMismatch(AssertionError):

@@ -181,13 +181,13 @@ try:
 except SieveError as exc:
     st.error(str(exc))
     st.stop()
-st.session_state[KEPT_IDS] = outcome.kept.column("id").to_pylist()
+st.session_state[KEPT_IDS] = outcome.kept_ids()
 
 # ---------------------------------------------------------------- funnel and reasons
 dropped_rows = outcome.ledger.num_rows
 top = st.columns(4)
 top[0].metric("Input rows", f"{dataset.num_rows:,}")
-top[1].metric("Kept rows", f"{outcome.kept.num_rows:,}")
+top[1].metric("Kept rows", f"{outcome.kept_rows:,}")
 top[2].metric("Dropped rows", f"{dropped_rows:,}")
 top[3].metric("Filter time", f"{core_ms:.0f} ms")
 left, right = st.columns(2)
@@ -222,9 +222,10 @@ ledger_view = outcome.ledger
 if picked_reason:
     ledger_view = ledger_view.filter(pc.equal(ledger_view.column("reason"), picked_reason))
     st.caption(f"Showing the rows dropped for **{picked_reason}** (click the bar again to clear).")
+kept_head = outcome.kept_head(SAMPLE_ROWS)
 kept_col, dropped_col = st.columns(2)
-kept_col.subheader(f"Kept ({outcome.kept.num_rows:,})")
-kept_event = kept_col.dataframe(preview_frame(outcome.kept.slice(0, SAMPLE_ROWS)), hide_index=True,
+kept_col.subheader(f"Kept ({outcome.kept_rows:,})")
+kept_event = kept_col.dataframe(preview_frame(kept_head), hide_index=True,
                                 on_select="rerun", selection_mode="single-row", key="clean.kept_table")
 dropped_col.subheader(f"Dropped ({ledger_view.num_rows:,})")
 shown_ledger = ledger_view.slice(0, SAMPLE_ROWS)
@@ -233,7 +234,7 @@ dropped_frame.insert(1, "reason", shown_ledger.column("reason").to_pylist())
 dropped_frame.insert(2, "value", shown_ledger.column("value").to_pylist())
 dropped_event = dropped_col.dataframe(dropped_frame, hide_index=True, on_select="rerun", selection_mode="single-row",
                                       key="clean.dropped_table")
-for frame, ev in ((preview_frame(outcome.kept.slice(0, SAMPLE_ROWS)), kept_event), (dropped_frame, dropped_event)):
+for frame, ev in ((preview_frame(kept_head), kept_event), (dropped_frame, dropped_event)):
     if ev and ev.selection.rows:
         state.put(state.SELECTED_ID, frame.iloc[ev.selection.rows[0]]["id"])
 
@@ -279,9 +280,9 @@ with st.expander("Chat-template preview"):
     source = st.radio("Template", ["mistral", "local tokenizer folder"], horizontal=True, key="clean.template",
                       format_func=lambda v: "Mistral v1 instruct (mistral-common)" if v == "mistral" else v)
     folder = st.text_input("Tokenizer folder (with a chat_template)", key="clean.template_dir") if source != "mistral" else ""
-    if (source == "mistral" or folder) and outcome.kept.num_rows:
+    if (source == "mistral" or folder) and outcome.kept_rows:
         try:
-            for item in chat_template_preview(table_to_records(outcome.kept.slice(0, 3)), folder or "mistral"):
+            for item in chat_template_preview(table_to_records(outcome.kept_head(3)), folder or "mistral"):
                 st.caption(f"{item['id']} · {item['tokens']} tokens")
                 st.code(item["text"], language=None, wrap_lines=True)
         except SieveError as exc:
@@ -321,7 +322,7 @@ downloads[1].download_button(
     file_name=f"{Path(dataset.name).stem}.rejected.jsonl", key="clean.dl.rejected", on_click="ignore")
 downloads[2].download_button("⬇ Recipe (YAML)", recipe.to_yaml(), file_name="recipe.yaml", key="clean.dl.recipe",
                              on_click="ignore")
-summary = {"input_rows": dataset.num_rows, "kept_rows": outcome.kept.num_rows, "dropped_rows": dropped_rows,
+summary = {"input_rows": dataset.num_rows, "kept_rows": outcome.kept_rows, "dropped_rows": dropped_rows,
            "by_reason": outcome.by_reason, "funnel": outcome.funnel}
 thresholded = [c for f in filters for c in f.required_columns()]
 downloads[3].download_button("⬇ Report (HTML)", lambda: build_report(summary, recipe, table, outcome.kept, thresholded),

@@ -24,7 +24,7 @@ def test_threshold_max_and_min_with_reasons_and_missing_values():
     table = table_with(["a"] * 5, response_toxicity=[0.1, 0.25, None, 0.2, 0.9])
     result = ThresholdFilter(column="response_toxicity", max=0.2).keep(table)
     assert result.keep.tolist() == [True, False, True, True, False]
-    assert result.reasons == [None, "response_toxicity>0.2", None, None, "response_toxicity>0.2"]
+    assert list(result.reasons) == [None, "response_toxicity>0.2", None, None, "response_toxicity>0.2"]
     assert result.threshold == "<= 0.2"
     strict = ThresholdFilter(column="response_toxicity", min=0.15, max=0.5, drop_missing=True).keep(table)
     assert strict.keep.tolist() == [False, True, False, True, False]

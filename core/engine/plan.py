@@ -85,26 +85,75 @@ def add_columns(table: pa.Table, columns: dict[str, pa.Array]) -> pa.Table:
     return table
 
 
+def evaluate_filters(table: pa.Table, filters: Sequence[Filter], labels: Sequence[str],
+                     already_dropped: np.ndarray | None = None) -> tuple[np.ndarray, pa.Table]:
+    """(keep mask, ledger) of a run of filters over one table, without filtering the table in between.
+
+    Every filter sees every row (filters are row-local, so the verdicts are those of running them one
+    after the other); a dropped row is charged to the first filter that drops it, and rows in
+    `already_dropped` are charged to none. The ledger is in row order. One pass, one final
+    filter of the table: nested message columns are costly to filter, so doing it once matters.
+    """
+    n = table.num_rows
+    first = np.full(n, -1, dtype=np.int64)
+    if already_dropped is not None:
+        first[already_dropped] = len(filters)  # a sentinel: dropped before these filters
+    verdicts = []
+    for k, (step, label) in enumerate(zip(filters, labels)):
+        verdict = step.keep(table)
+        keep = np.asarray(verdict.keep, dtype=bool)
+        if keep.shape != (n,):
+            raise RuntimeError(f"filter {label} returned {keep.shape} verdicts for {n} rows")
+        first[(~keep) & (first < 0)] = k
+        verdicts.append(verdict)
+    dropped = np.flatnonzero((first >= 0) & (first < len(filters)))
+    keep_mask = first < 0
+    if dropped.size == 0:
+        return keep_mask, ledger_mod.empty_ledger()
+    charged = first[dropped]
+    reasons = np.empty(dropped.size, dtype=object)
+    values = np.empty(dropped.size, dtype=object)
+    for k, (verdict, label) in enumerate(zip(verdicts, labels)):
+        at = np.flatnonzero(charged == k)
+        if at.size == 0:
+            continue
+        rows = dropped[at]
+        given = np.asarray(verdict.reasons, dtype=object)[rows]
+        reasons[at] = np.where(np.equal(given, None), label, given)
+        values[at] = ledger_mod.value_texts(verdict.values, rows).to_numpy(zero_copy_only=False)
+    ledger = ledger_mod.from_rows(
+        table.column("id").take(pa.array(dropped)).combine_chunks(),
+        pa.array(np.asarray(labels, dtype=object)[charged], pa.string()),
+        pa.array(reasons, pa.string()), pa.array(values, pa.string()),
+        pa.array(np.asarray([v.threshold for v in verdicts], dtype=object)[charged], pa.string()))
+    return keep_mask, ledger
+
+
 def run_row_steps(table: pa.Table, steps: Sequence[Step], labels: Sequence[str] | None = None) -> RowResult:
     """Run metrics, filters and transforms over one batch, in order; pure (no I/O, no globals)."""
     labels = list(labels) if labels is not None else step_labels(steps)
     ledgers, dropped = [], []
+    pending: list[tuple[Filter, str]] = []
+
+    def flush() -> pa.Table:
+        keep, ledger = evaluate_filters(table, [f for f, _ in pending], [l for _, l in pending])
+        pending.clear()
+        if ledger.num_rows == 0:
+            return table
+        ledgers.append(ledger)
+        dropped.append(table.filter(pa.array(~keep)).select(list(CANONICAL_COLUMNS)))
+        return table.filter(pa.array(keep))
+
     for step, label in zip(steps, labels):
+        if isinstance(step, Filter):
+            pending.append((step, label))
+            continue
+        if pending:
+            table = flush()
         if table.num_rows == 0:
             break
         if isinstance(step, Metric):
             table = add_columns(table, score_table(table, [step], batch_size=max(table.num_rows, 1)))
-        elif isinstance(step, Filter):
-            verdict = step.keep(table)
-            keep = np.asarray(verdict.keep, dtype=bool)
-            if keep.shape != (table.num_rows,):
-                raise RuntimeError(f"filter {label} returned {keep.shape} verdicts for {table.num_rows} rows")
-            if not keep.all():
-                ids = table.column("id").to_pylist()
-                ledgers.append(ledger_mod.from_keep(ids, verdict, label))
-                mask = pa.array(keep)
-                dropped.append(table.filter(pc.invert(mask)).select(list(CANONICAL_COLUMNS)))
-                table = table.filter(mask)
         elif isinstance(step, Transform):
             before = table.num_rows
             table = step.apply(table)
@@ -112,6 +161,8 @@ def run_row_steps(table: pa.Table, steps: Sequence[Step], labels: Sequence[str] 
                 raise RuntimeError(f"transform {label} changed the row count ({before} -> {table.num_rows})")
         else:
             raise TypeError(f"{label}: a {step.kind} step cannot run per batch")
+    if pending and table.num_rows:
+        table = flush()
     return RowResult(table, ledger_mod.concat(ledgers), _concat_canonical(dropped))
 
 
