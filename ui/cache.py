@@ -105,10 +105,11 @@ def with_metrics(dataset: Dataset, metrics: Sequence[Metric]) -> Dataset:
 def dedup_signatures(dataset: Dataset, step):
     """Dedup signatures of `step` over `dataset`, once per (fingerprint, text/shingle/model params).
 
-    Thresholds and keep policy are not part of the key: moving them re-resolves cached signatures.
-    Embedding vectors come from the shared `embeddings` cache when it exists (shared with Topics).
+    Thresholds and keep policy are not part of the key: moving them re-resolves cached signatures
+    (the keep policy's score column is attached on every call). Embedding vectors come from the
+    shared `embeddings` cache (shared with Topics).
     """
-    from core.dedup.explore import signature_key
+    from core.dedup.explore import signature_key, with_keep_inputs
     from core.dedup.runner import compute_signatures
 
     store, key = _column_store(), "dedup:" + signature_key(step)
@@ -119,16 +120,15 @@ def dedup_signatures(dataset: Dataset, step):
         def report(done: int, total: int | None, message: str) -> None:
             bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{message}: {done:,}/{total or 0:,} rows")
 
-        shared_embeddings = globals().get("embeddings")  # the Topics cache, once it exists
-        if step.name == "embedding" and shared_embeddings is not None:
-            vectors = shared_embeddings(dataset, step.fields, step.model)
+        if step.name == "embedding":
+            vectors = embeddings(dataset, step.fields, step.model)
             signatures = step.signatures_from_vectors(dataset.table, vectors)
         else:
             signatures = compute_signatures(dataset.table, step, on_progress=report)
         bar.empty()
         cached = {"signatures": signatures}
         store.put(dataset.fingerprint, key, cached)
-    return cached["signatures"]
+    return with_keep_inputs(step, cached["signatures"], dataset.table)
 
 
 def dedup_graph(dataset: Dataset, step, signatures):
