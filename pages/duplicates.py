@@ -8,8 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.dedup.diff import word_diff_html
-from core.dedup.explore import (GRAPH_FLOOR, cluster_sizes, nearest_similarity, resolve_from_graph,
-                                with_keep_inputs)
+from core.dedup.explore import GRAPH_FLOOR, cluster_sizes, nearest_similarity, resolve_from_graph
 from core.dedup.normalize import dedup_texts
 from core.errors import SieveError
 from core.schema import table_to_records
@@ -156,7 +155,7 @@ def decontamination(step) -> None:
             reference = load_dataset(str(path)).dataset.table
         scoped = step.model_copy(update={"reference": upload.name})
         with st.spinner("Matching against the reference…"):
-            signatures = with_keep_inputs(scoped, cache.dedup_signatures(dataset, scoped), dataset.table)
+            signatures = cache.dedup_signatures(dataset, scoped)
             leaks = decontaminate(scoped, signatures, reference)
         st.metric("Rows leaking from the reference", f"{leaks.ledger.num_rows:,}")
         if leaks.ledger.num_rows:
@@ -168,7 +167,7 @@ try:
     if chosen is not None:
         method = chosen.pop("method")
         step = build_step("dedup", method, chosen)
-        signatures = with_keep_inputs(step, cache.dedup_signatures(dataset, step), dataset.table)
+        signatures = cache.dedup_signatures(dataset, step)
         graph = cache.dedup_graph(dataset, step, signatures)
         result = resolve_from_graph(step, signatures, graph)
         sizes = cluster_sizes(result)
