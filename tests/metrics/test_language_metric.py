@@ -27,3 +27,25 @@ def test_min_chars_parameter_moves_the_reliability_cut():
     table = table_of(conversation("Bonjour, comment allez-vous ?", "Je vais très bien, merci beaucoup."))
     assert Language(min_chars=10).compute(table)["is_language_reliable"].tolist() == [True]
     assert Language(min_chars=200).compute(table)["is_language_reliable"].tolist() == [False]
+
+
+def test_lingua_option_needs_known_languages_or_the_package():
+    import pytest
+
+    from core.errors import SieveConfigError
+
+    with pytest.raises(SieveConfigError, match="lingua"):
+        Language(short_text_detector="lingua", lingua_languages=["en", "xx"]).setup()
+
+
+def test_lingua_makes_short_texts_reliable_when_installed():
+    import pytest
+
+    pytest.importorskip("lingua")
+    table = table_of(conversation("Merci beaucoup !", "Danke schön, mein Freund."))  # the prompt is under 20 characters
+    fasttext_only = Language().compute(table)
+    assert fasttext_only["is_language_reliable"].tolist() == [False]
+    out = Language(short_text_detector="lingua", lingua_languages=["en", "fr", "de", "es"]).compute(table)
+    assert (out["prompt_language"], out["response_language"]) == (["fr"], ["de"])
+    assert out["is_language_reliable"].tolist() == [True]
+    assert out["is_language_mismatch"].tolist() == [True]
