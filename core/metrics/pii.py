@@ -75,17 +75,16 @@ class PiiMetric(Metric):
         return specs
 
     def find_in_row_texts(self, texts: list[str]) -> list[PiiMatch]:
-        return [m for text in texts for m in self.detector.find(text)]
+        return [m for matches in self.detector.find_many(texts) for m in matches]
 
     def compute(self, table: pa.Table) -> dict[str, Any]:
         detector = self.detector
         n = table.num_rows
         counts = {t: np.zeros(n, dtype=np.int64) for t in self.types}
         parents, texts = all_texts(table)
-        seen: dict[str, Counter] = {}  # system prompts and templates repeat: scan each text once
+        unique = list(dict.fromkeys(texts))  # system prompts and templates repeat: scan each text once
+        seen = {text: Counter(m.type for m in matches) for text, matches in zip(unique, detector.find_many(unique))}
         for row, text in zip(parents, texts):
-            if text not in seen:
-                seen[text] = Counter(m.type for m in detector.find(text))
             for pii_type, k in seen[text].items():
                 counts[pii_type][row] += k
         out: dict[str, Any] = {"pii_count": sum(counts.values(), np.zeros(n, dtype=np.int64))}

@@ -69,18 +69,24 @@ class PiiDetector:
 
     def find(self, text: str) -> list[PiiMatch]:
         """Non-overlapping matches in text order."""
-        if not text:
-            return []
-        found: list[PiiMatch] = []
-        for pii_type in self.types:
-            if pii_type in _PATTERN_FINDERS:
-                spans = _PATTERN_FINDERS[pii_type](text)
-            elif pii_type == "phone":
-                spans = self._phones(text)
-            else:
-                spans = self._persons(text)
-            found += [PiiMatch(pii_type, s, e, text[s:e]) for s, e in spans]
-        return _without_overlaps(found)
+        return self.find_many([text])[0]
+
+    def find_many(self, texts: list[str]) -> list[list[PiiMatch]]:
+        """find() for many texts; names go through spaCy's batched nlp.pipe."""
+        persons = self._persons(texts) if self.nlp is not None else None
+        out = []
+        for i, text in enumerate(texts):
+            found: list[PiiMatch] = []
+            for pii_type in self.types if text else ():
+                if pii_type in _PATTERN_FINDERS:
+                    spans = _PATTERN_FINDERS[pii_type](text)
+                elif pii_type == "phone":
+                    spans = self._phones(text)
+                else:
+                    spans = persons[i] if persons is not None else ()
+                found += [PiiMatch(pii_type, s, e, text[s:e]) for s, e in spans]
+            out.append(_without_overlaps(found))
+        return out
 
     def _phones(self, text: str) -> Iterator[tuple[int, int]]:
         if not _SEVEN_DIGITS.search(text):
@@ -91,12 +97,9 @@ class PiiDetector:
         for m in matcher:
             yield m.start, m.end
 
-    def _persons(self, text: str) -> Iterator[tuple[int, int]]:
-        if self.nlp is None:
-            return
-        for ent in self.nlp(text).ents:
-            if ent.label_ in ("PERSON", "PER"):
-                yield ent.start_char, ent.end_char
+    def _persons(self, texts: list[str]) -> list[list[tuple[int, int]]]:
+        return [[(e.start_char, e.end_char) for e in doc.ents if e.label_ in ("PERSON", "PER")]
+                for doc in self.nlp.pipe(texts, batch_size=256)]
 
 
 def load_ner_pipeline(spacy_model: str | None):

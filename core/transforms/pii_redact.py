@@ -74,8 +74,6 @@ class RedactPii(Transform):
         def rewrite(row: int, text: str | None) -> str | None:
             if not text:
                 return text
-            if text not in cache:
-                cache[text] = redact_text(text, self._detector.find(text), self.actions, fakes)
             new_text, changed = cache[text]
             per_row[row].update(changed)
             return new_text
@@ -83,7 +81,13 @@ class RedactPii(Transform):
         messages = table.column("messages").combine_chunks()
         parents = pc.list_parent_indices(messages).to_numpy()
         flat = pc.list_flatten(messages)
-        contents = [rewrite(int(r), c) for r, c in zip(parents, flat.field("content").to_pylist())]
+        rejected = table.column("rejected").combine_chunks()
+        old_contents = flat.field("content").to_pylist()
+        old_rejected = rejected.field("content").to_pylist()
+        unique = list(dict.fromkeys(t for t in old_contents + old_rejected if t))  # scan each text once
+        for text, matches in zip(unique, self._detector.find_many(unique)):
+            cache[text] = redact_text(text, matches, self.actions, fakes)
+        contents = [rewrite(int(r), c) for r, c in zip(parents, old_contents)]
         new_flat = pa.StructArray.from_arrays(
             [flat.field("role"), pa.array(contents, pa.string()), flat.field("name"), flat.field("tool_calls")],
             fields=list(MESSAGE_TYPE))
@@ -91,8 +95,7 @@ class RedactPii(Transform):
         offsets = pc.subtract(messages.offsets, messages.offsets[0])
         new_messages = pa.ListArray.from_arrays(offsets, new_flat, mask=messages.is_null())
 
-        rejected = table.column("rejected").combine_chunks()
-        new_rejected_content = [rewrite(i, c) for i, c in enumerate(rejected.field("content").to_pylist())]
+        new_rejected_content = [rewrite(i, c) for i, c in enumerate(old_rejected)]
         new_rejected = pa.StructArray.from_arrays(
             [rejected.field("role"), pa.array(new_rejected_content, pa.string()), rejected.field("name"),
              rejected.field("tool_calls")], fields=list(MESSAGE_TYPE), mask=rejected.is_null())
