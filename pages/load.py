@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
 
+from core.commands.inspect import summary as inspect_summary
 from core.errors import SieveInputError
 from core.load import FORMATS
 from core.schema import Dataset, table_to_records
@@ -24,19 +25,19 @@ RAW_EXCERPT = 200
 
 def choose_source() -> None:
     """Source picker + uploader; loads what the user chose into session state."""
-    source = st.radio("Source", [SAMPLE, UPLOAD], horizontal=True, key="load.source",
-                      index=0 if state.source_label() == "sample" else 1)
+    source_col, format_col = st.columns([3, 2])
+    source = source_col.radio("Source", [SAMPLE, UPLOAD], horizontal=True, key="load.source",
+                              index=0 if state.source_label() == "sample" else 1)
     if source == SAMPLE:
-        st.selectbox("Format", [AUTO], key="load.sample_format", disabled=True,
-                     help="The sample combines four files, each detected on its own. Upload a file to override its format.")
+        format_col.caption("Format: each sample file is detected on its own. Upload a file to choose its format.")
         if state.source_label() != "sample":
             state.set_load_result(cache.load_sample(), "sample")
         return
+    choice = format_col.selectbox("Format", [AUTO, *FORMATS], key="load.format",
+                                  help="Detected automatically; pick one to read the file as that format instead.")
     uploaded = st.file_uploader("Dataset file", type=UPLOAD_TYPES, key="load.file",
                                 help="JSON (array, or object holding an array), JSONL, CSV or Parquet; optionally .gz or .zst. "
-                                     "Limit set by server.maxUploadSize in .streamlit/config.toml.")
-    choice = st.selectbox("Format", [AUTO, *FORMATS], key="load.format",
-                          help="Detected automatically; pick one to read the file as that format instead.")
+                                     "The size limit is server.maxUploadSize in .streamlit/config.toml.")
     if uploaded is None:
         if state.source_label() != "sample":
             st.caption(f"Showing the last upload, **{state.source_label()}**. Upload another file to replace it.")
@@ -73,6 +74,10 @@ def show_summary(result) -> None:
                f"{report.loaded + len(report.rejected):,} of {report.input_records:,} input records "
                + ("✓" if balanced else "✗ (does not add up)")
                + (f" · {result.dataset.num_rows:,} conversations" if result.dataset.num_rows != report.loaded else ""))
+    shape = inspect_summary(result)
+    st.caption("Roles: " + " · ".join(f"{role} {n:,}" for role, n in shape["roles"].items())
+               + " — messages per conversation: " + ", ".join(f"{k} ({v:,})" for k, v in shape["turns"].items())
+               + (f" — {shape['preference_pairs']:,} with a rejected alternative" if shape["preference_pairs"] else ""))
     with st.expander("Why this format"):
         st.markdown("\n".join(f"- {line}" for line in detection.evidence) or "No evidence recorded.")
     if report.warnings:
@@ -99,7 +104,6 @@ def _first_page() -> None:
 
 
 def show_viewer(dataset: Dataset) -> None:
-    st.subheader("Conversations")
     search_col, size_col, page_col = st.columns([3, 1, 1])
     query = search_col.text_input("Search id or text", key="load.search", placeholder="e.g. alp-0012 or 'pandas'",
                                   on_change=_first_page)
@@ -128,7 +132,6 @@ def rejects_jsonl(rejections) -> bytes:
 
 
 def show_rejects(rejections, key: str = "load.rejects") -> None:
-    st.subheader(f"Rejected records ({len(rejections):,})")
     if not rejections:
         st.caption("Every input record was read.")
         return
@@ -139,7 +142,9 @@ def show_rejects(rejections, key: str = "load.rejects") -> None:
         "file": [r.file for r in shown], "line": [r.line for r in shown], "record": [r.record for r in shown],
         "field": [r.field for r in shown], "reason": [r.reason for r in shown],
         "raw excerpt": [r.raw[:RAW_EXCERPT] + ("…" if len(r.raw) > RAW_EXCERPT else "") for r in shown],
-    }), hide_index=True, key=f"{key}.table")
+    }), hide_index=True, key=f"{key}.table", column_config={
+        "reason": st.column_config.TextColumn(width="large"),
+        "raw excerpt": st.column_config.TextColumn(width="large")})
     if len(rejections) > REJECTS_SHOWN:
         st.caption(f"Showing the first {REJECTS_SHOWN:,}; the download has all {len(rejections):,}.")
     st.download_button("Download rejected records (JSONL)", rejects_jsonl(rejections),
@@ -151,5 +156,12 @@ choose_source()
 current = state.load_result()
 st.markdown(f"#### {'Bundled sample' if state.source_label() == 'sample' else state.source_label()}")
 show_summary(current)
-show_viewer(current.dataset)
-show_rejects(current.report.rejected)
+rejected = current.report.rejected
+if rejected:
+    st.warning(f"{len(rejected):,} records could not be read; they are listed with their reasons under "
+               "**Rejected records**.")
+viewer_tab, rejects_tab = st.tabs(["Conversations", f"Rejected records ({len(rejected):,})"])
+with viewer_tab:
+    show_viewer(current.dataset)
+with rejects_tab:
+    show_rejects(rejected)

@@ -88,7 +88,7 @@ def _render_message(m: dict, spans: Sequence[tuple[int, int]], raw: bool, label:
         content = m.get("content") or ""
         if role == "tool" and not spans and content[:1] in "[{":
             try:
-                st.json(orjson.loads(content), expanded=False)
+                st.json(orjson.loads(content), expanded=len(content) < 2_000)
                 return
             except orjson.JSONDecodeError:
                 pass

@@ -86,6 +86,8 @@ def test_upload_with_bad_records_lists_them_and_offers_the_download(app):
     assert not app.exception
     assert metrics(app) == {"Format": "alpaca", "Confidence": "100%", "Input records": "4", "Loaded": "2", "Rejected": "2"}
     assert shown_ids(app) == ["0", "3"], "ids fall back to the record index"
+    assert app.warning[0].value.startswith("2 records could not be read")
+    assert [t.label for t in app.tabs] == ["Conversations", "Rejected records (2)"]
     rejects = app.dataframe[-1].value
     assert rejects["file"].tolist() == ["mixed_quality.jsonl"] * 2
     assert rejects["line"].tolist() == [2, 3]
