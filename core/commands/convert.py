@@ -7,6 +7,7 @@ import sys
 
 from core.commands.inspect import add_load_arguments, load_options
 from core.load import iter_batches, write_rejects
+from core.progress import progress
 from core.writers import TARGETS, write_dataset
 
 
@@ -24,9 +25,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _counted(tables, bar):
+    for table in tables:
+        bar.update(table.num_rows)
+        yield table
+
+
 def run(args: argparse.Namespace) -> int:
     reader = iter_batches(args.input, format=args.format, on_error=args.on_error, options=load_options(args))
-    written = write_dataset(reader, args.output, to=args.to)
+    bar = progress(None, desc=f"converting to {args.to}", unit=" rows")
+    try:
+        written = write_dataset(_counted(reader, bar), args.output, to=args.to)
+    finally:
+        bar.close()
     report = reader.report
     print(f"format: {reader.detection.format} (confidence {reader.detection.confidence:.2f})")
     print(f"read {report.input_records:,} records: {report.loaded:,} loaded + {len(report.rejected):,} rejected")

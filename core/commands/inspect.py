@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
 
 import orjson
@@ -11,6 +10,7 @@ import pyarrow.compute as pc
 
 from core.detect import FORMATS
 from core.load import LoadResult, load_dataset
+from core.progress import progress
 from core.schema import turn_counts
 
 MAX_LISTED_REJECTS = 10
@@ -44,9 +44,8 @@ def load_options(args: argparse.Namespace) -> dict:
 
 
 def cli_progress(desc: str):
-    """A load_dataset progress callback drawing a tqdm counter (quiet when stderr is not a terminal)."""
-    from tqdm.auto import tqdm
-    bar = tqdm(desc=desc, unit=" records", disable=not sys.stderr.isatty(), dynamic_ncols=True)
+    """A load_dataset progress callback drawing a record counter (quiet when stderr is not a terminal)."""
+    bar = progress(None, desc=desc, unit=" records")
 
     def update(done: int, total: int | None, message: str) -> None:
         bar.update(done - bar.n)
