@@ -111,8 +111,13 @@ def from_dedup(result: DedupResult, step: str, threshold: str | None = None) -> 
 
 
 def from_unreadable(ids: Sequence[str], messages: Sequence[str]) -> pa.Table:
-    """Ledger rows for input records the loader could not read."""
-    return _table(ids, UNREADABLE_STEP, [f"unreadable: {m}" for m in messages], [None] * len(ids), None)
+    """Ledger rows for input records the loader could not read.
+
+    The reason keeps the loader's message up to its first colon ("unreadable: invalid JSON") so
+    the breakdown groups alike failures; the full message (with its column) is the value.
+    """
+    reasons = [f"unreadable: {m.split(':', 1)[0].strip()}" for m in messages]
+    return _table(ids, UNREADABLE_STEP, reasons, list(messages), None)
 
 
 def concat(parts: Iterable[pa.Table]) -> pa.Table:

@@ -33,20 +33,40 @@ _HELP_VERBS = (r"(?:help|assist|provide|fulfill|comply|answer|create|write|suppo
                r"encourage|recommend|offer|complete|participate|discuss|promote|condone|suggest|advise|endorse|"
                r"do that|do this|tell|explain|describe|make|facilitate|access|browse|disclose|reveal|determine)")
 
-# (name, pattern, weight at the start of the answer); later in the answer a match weighs half.
-EVIDENCE: tuple[tuple[str, re.Pattern, float], ...] = tuple((name, re.compile(p, re.IGNORECASE), w) for name, p, w in (
-    ("explicit_refusal", rf"\b(?:i|we) {_CANT}\b[^.!?\n]{{0,40}}?\b{_HELP_VERBS}", 0.9),
-    ("sorry_cant", rf"\b(?:sorry|apologi[sz]e)\b[^.!?\n]{{0,30}}\b(?:i|we) {_CANT}", 0.9),
-    ("cannot_request", r"\bi (?:can ?not|can't|won't|will not) (?:fulfill|complete|comply with|help with|assist with) (?:your|this|that) (?:request|question)", 0.9),
-    ("ai_disclaimer", r"\bas an ai\b|\bi(?:'m| am) (?:just |only )?an ai\b|\bas a (?:large )?language model\b|\bi(?:'m| am) a language model\b", 0.6),
-    ("policy", r"\b(?:against|violates?|within) my (?:programming|guidelines|policy|policies|ethical guidelines|principles)\b|\bnot within my (?:programming|capabilities|abilities)\b", 0.7),
-    ("not_appropriate", r"(?:^|[.!?]\s+)(?:it(?:'s| is)|that(?:'s| is)|this is) (?:not|never) (?:appropriate|ethical|acceptable|okay|ok|advisable|recommended|accurate|possible|safe|legal|something i)\b", 0.6),
-    ("no_access", r"\bi (?:don't|do not) have (?:access to|the ability to|personal|real-time|any information)\b|\bi(?:'m| am) not (?:able|allowed|permitted) to\b", 0.5),
-    ("apology", r"^\W*(?:i(?:'m| am) (?:sorry|afraid)|sorry|i apologi[sz]e|unfortunately)\b", 0.5),
-    ("must_point_out", r"\bi must (?:point out|inform you|clarify|emphasize|stress|remind you)\b|\bi (?:want|need) to (?:make sure|point out|clarify)\b", 0.45),
-    ("redirect", r"\binstead,? (?:i|you|we|it|consider|focus)\b|\bi (?:would|'d) (?:strongly )?(?:advise|encourage|suggest|recommend)(?: you)? (?:against|to (?:seek|consult|reach out|talk|speak))", 0.3),
-    ("moralize", r"\bit(?:'s| is) (?:important|crucial|essential) to (?:respect|remember|note that|prioritize|consider|recognize|treat|approach)\b|\b(?:harmful|illegal|unethical|offensive|discriminatory|dangerous) (?:or|and) (?:harmful|illegal|unethical|offensive|discriminatory|dangerous)\b", 0.25),
-))
+# (name, pattern, weight at the start of the answer, words one of which the pattern needs);
+# later in the answer a match weighs half. Texts are lower-cased once; the cheap substring check
+# skips most regex searches, which dominate the cost on large datasets.
+EVIDENCE: tuple[tuple[str, re.Pattern, float, tuple[str, ...]], ...] = tuple(
+    (name, re.compile(p), w, needs) for name, p, w, needs in (
+        ("explicit_refusal", rf"\b(?:i|we) {_CANT}\b[^.!?\n]{{0,40}}?\b{_HELP_VERBS}", 0.9,
+         ("can", "won't", "will not", "unable", "able to", "decline", "refuse", "comfortable")),
+        ("sorry_cant", rf"\b(?:sorry|apologi[sz]e)\b[^.!?\n]{{0,30}}\b(?:i|we) {_CANT}", 0.9, ("sorry", "apologi")),
+        ("cannot_request", r"\bi (?:can ?not|can't|won't|will not) (?:fulfill|complete|comply with|help with|assist with) "
+                           r"(?:your|this|that) (?:request|question)", 0.9, ("request", "question")),
+        ("ai_disclaimer", r"\bas an ai\b|\bi(?:'m| am) (?:just |only )?an ai\b|\bas a (?:large )?language model\b|"
+                          r"\bi(?:'m| am) a language model\b", 0.6, (" ai", "language model")),
+        ("policy", r"\b(?:against|violates?|within) my (?:programming|guidelines|policy|policies|ethical guidelines|"
+                   r"principles)\b|\bnot within my (?:programming|capabilities|abilities)\b", 0.7,
+         ("programming", "guidelines", "polic", "principles", "capabilities", "abilities")),
+        ("not_appropriate", r"(?:^|[.!?]\s+)(?:it(?:'s| is)|that(?:'s| is)|this is) (?:not|never) (?:appropriate|ethical|"
+                            r"acceptable|okay|ok|advisable|recommended|accurate|possible|safe|legal|something i)\b", 0.6,
+         ("not ", "never ")),
+        ("no_access", r"\bi (?:don't|do not) have (?:access to|the ability to|personal|real-time|any information)\b|"
+                      r"\bi(?:'m| am) not (?:able|allowed|permitted) to\b", 0.5,
+         ("have", "not able", "not allowed", "not permitted")),
+        ("apology", r"^\W*(?:i(?:'m| am) (?:sorry|afraid)|sorry|i apologi[sz]e|unfortunately)\b", 0.5,
+         ("sorry", "afraid", "apologi", "unfortunately")),
+        ("must_point_out", r"\bi must (?:point out|inform you|clarify|emphasize|stress|remind you)\b|"
+                           r"\bi (?:want|need) to (?:make sure|point out|clarify)\b", 0.45, ("must", "want to", "need to")),
+        ("redirect", r"\binstead,? (?:i|you|we|it|consider|focus)\b|\bi (?:would|'d) (?:strongly )?(?:advise|encourage|"
+                     r"suggest|recommend)(?: you)? (?:against|to (?:seek|consult|reach out|talk|speak))", 0.3,
+         ("instead", "advise", "encourage", "suggest", "recommend")),
+        ("moralize", r"\bit(?:'s| is) (?:important|crucial|essential) to (?:respect|remember|note that|prioritize|consider|"
+                     r"recognize|treat|approach)\b|\b(?:harmful|illegal|unethical|offensive|discriminatory|dangerous) "
+                     r"(?:or|and) (?:harmful|illegal|unethical|offensive|discriminatory|dangerous)\b", 0.25,
+         ("important", "crucial", "essential", "harmful", "illegal", "unethical", "offensive", "discriminatory",
+          "dangerous")),
+    ))
 _CONTENT_SIGNS = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+\S|```|\bhere (?:are|is|'s)\b|^\s*(?:sure|certainly|of course|absolutely|yes)\b",
                             re.IGNORECASE | re.MULTILINE)
 _COMPLIANT_OPENER = re.compile(r"^\W*(?:sure|certainly|of course|absolutely|great question|yes|here(?: are|'s| is))\b", re.IGNORECASE)
@@ -60,9 +80,12 @@ def refusal_score(text: str) -> float:
     if not text or not text.strip():
         return 0.0
     text = text.strip().replace("\u2019", "'")
+    lowered = text.lower()
     survive = 1.0
-    for _name, pattern, weight in EVIDENCE:
-        match = pattern.search(text)
+    for _name, pattern, weight, needs in EVIDENCE:
+        if not any(word in lowered for word in needs):
+            continue
+        match = pattern.search(lowered)
         if match:
             survive *= 1.0 - (weight if match.start() < START_CHARS else weight / 2)
     score = 1.0 - survive

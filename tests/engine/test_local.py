@@ -148,11 +148,11 @@ def test_streaming_with_dedup_stage_gives_same_result_for_every_batch_size(batch
 def test_unreadable_rows_count_as_input_and_dropped():
     steps = Recipe.from_yaml(RECIPE_YAML).build_steps()
     run = LocalRun(steps, batches(TABLE, 4))
-    run.record_unreadable(from_unreadable(["line 13"], ["not JSON at column 5"]))
+    run.record_unreadable(from_unreadable(["line 13"], ["invalid JSON: unexpected end at column 5"]))
     kept_ids = [i for b in run.kept() for i in b.column("id").to_pylist()]
     summary = run.summary()
     assert summary.input_rows == 13 and summary.dropped_rows == 9 and len(kept_ids) == 4
-    assert summary.by_reason["unreadable: not JSON at column 5"] == 1
+    assert summary.by_reason["unreadable: invalid JSON"] == 1
     assert summary.funnel[:2] == [("input", 13), ("load", 12)]
 
 
