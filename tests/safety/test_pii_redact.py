@@ -120,3 +120,18 @@ def test_unknown_pii_type_is_a_config_error_naming_it():
     from core.errors import SieveConfigError
     with pytest.raises(SieveConfigError, match="passport"):
         build_step("transform", "redact_pii", {"actions": {"passport": "redact"}})
+
+
+def test_person_names_are_redacted_when_a_spacy_ner_pipeline_is_given(tmp_path):
+    spacy = pytest.importorskip("spacy")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "PERSON", "pattern": [{"LOWER": "jana"}, {"LOWER": "novak"}]}])
+    nlp.to_disk(tmp_path / "ner")
+    ds = Dataset.from_records([conversation("0", "Write to Jana Novak at jana@example.com", "Dear Jana Novak, …")])
+    step = build_step("transform", "redact_pii", {"actions": {"person": "redact", "email": "redact"},
+                                                  "spacy_model": str(tmp_path / "ner")})
+    out = Dataset(step.apply(ds.table)).records()[0]
+    assert out["messages"][1]["content"] == "Write to <PERSON> at <EMAIL>"
+    assert out["messages"][2]["content"] == "Dear <PERSON>, …"
+    cols = score_table(ds.table, [build_step("metric", "pii", {"spacy_model": str(tmp_path / "ner")})])
+    assert cols["pii_person_count"].to_pylist() == [2]
