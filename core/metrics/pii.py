@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, PrivateAttr, field_validator
 
-from core.pii.detect import PII_LABELS, PII_TYPES, PiiDetector, PiiMatch
+from core.pii.detect import PII_LABELS, PII_TYPES, PiiDetector
 from core.steps import ColumnSpec, Metric, register
 
 
@@ -73,9 +73,6 @@ class PiiMetric(Metric):
         specs.append(ColumnSpec(name="pii_types", dtype="list", description="PII types found in the row",
                                 group="safety", filterable=False))
         return specs
-
-    def find_in_row_texts(self, texts: list[str]) -> list[PiiMatch]:
-        return [m for matches in self.detector.find_many(texts) for m in matches]
 
     def compute(self, table: pa.Table) -> dict[str, Any]:
         detector = self.detector
