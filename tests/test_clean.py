@@ -1,0 +1,87 @@
+"""The page's core: widgets from ColumnSpecs, the filter a setting means, and refilter == the engine."""
+
+import numpy as np
+import pyarrow as pa
+
+from core.clean import (column_stats, dedup_ledger, filter_for_setting, needed_metrics, page_recipe, refilter,
+                        toggle_label, widget_kind)
+from core.engine.local import run_table
+from core.filters import CategoryFilter, ThresholdFilter
+from core.metrics.entropy import Entropy
+from core.metrics.length import TextLength
+from core.metrics.refusal import Refusal, RepeatedResponse
+from core.schema import message, records_to_table
+from core.steps import ColumnSpec
+
+LOWER = ColumnSpec(name="response_toxicity", dtype="float", description="", better="lower", range=(0.0, 1.0))
+HIGHER = ColumnSpec(name="response_entropy_bits", dtype="float", description="", better="higher")
+NEUTRAL = ColumnSpec(name="response_tokens", dtype="int", description="")
+CATEGORY = ColumnSpec(name="json_state", dtype="category", description="")
+BAD_FLAG = ColumnSpec(name="has_unclosed_code_fence", dtype="bool", description="", better="lower")
+GOOD_FLAG = ColumnSpec(name="is_language_reliable", dtype="bool", description="", better="higher")
+
+
+def test_widget_kind_follows_the_spec_not_the_name():
+    assert [widget_kind(s) for s in (LOWER, HIGHER, NEUTRAL, CATEGORY, BAD_FLAG)] == \
+           ["max", "min", "range", "multiselect", "toggle"]
+    assert widget_kind(ColumnSpec(name="x", dtype="float", description="", filterable=False)) is None
+    assert widget_kind(ColumnSpec(name="x", dtype="list", description="")) is None
+
+
+def test_slider_bounds_snap_to_a_grid_and_include_the_natural_range():
+    stats = column_stats(LOWER, pa.chunked_array([[0.013, 0.42, None]]))
+    assert (stats.low, stats.high, stats.step) == (0.0, 1.0, 0.01)
+    ints = column_stats(NEUTRAL, pa.chunked_array([[3, 4000]]))
+    assert (ints.low, ints.high, ints.step) == (3.0, 4000.0, 1.0)
+    assert column_stats(CATEGORY, pa.chunked_array([["none", "valid", "none", None]])).categories == ["none", "valid"]
+
+
+def test_settings_at_their_defaults_mean_no_filter():
+    stats = column_stats(LOWER, pa.chunked_array([[0.1, 0.9]]))
+    assert filter_for_setting(LOWER, stats, stats.high) is None
+    assert filter_for_setting(LOWER, stats, 0.2) == ThresholdFilter(column="response_toxicity", max=0.2)
+    hstats = column_stats(HIGHER, pa.chunked_array([[2.0, 6.0]]))
+    assert filter_for_setting(HIGHER, hstats, 3.0) == ThresholdFilter(column="response_entropy_bits", min=3.0)
+    nstats = column_stats(NEUTRAL, pa.chunked_array([[3, 4000]]))
+    assert filter_for_setting(NEUTRAL, nstats, (3, 4000)) is None
+    assert filter_for_setting(NEUTRAL, nstats, (3, 2048)) == ThresholdFilter(column="response_tokens", max=2048)
+    cstats = column_stats(CATEGORY, pa.chunked_array([["none", "valid", "invalid"]]))
+    assert filter_for_setting(CATEGORY, cstats, ["none", "valid", "invalid"]) is None
+    assert filter_for_setting(CATEGORY, cstats, ["valid"]) == CategoryFilter(column="json_state", allowed=["valid"])
+
+
+def test_toggles_drop_the_bad_side():
+    assert filter_for_setting(BAD_FLAG, None, True) == CategoryFilter(column="has_unclosed_code_fence", blocked=[True])
+    assert filter_for_setting(GOOD_FLAG, None, True) == CategoryFilter(column="is_language_reliable", blocked=[False])
+    assert filter_for_setting(BAD_FLAG, None, False) is None
+    assert toggle_label(GOOD_FLAG) == "Drop rows where is_language_reliable is false"
+
+
+def _table():
+    canned = "Thanks, please see our FAQ."
+    answers = ["Sure, here it is.", "I'm sorry, but I can't help with that.", canned, canned, canned, "Too short"]
+    table = records_to_table([{"id": f"r{i}", "messages": [message("user", f"q{i}"), message("assistant", a)]}
+                              for i, a in enumerate(answers)])
+    return table
+
+
+def test_refilter_matches_the_engine_on_the_same_recipe():
+    table = _table()
+    dedup = RepeatedResponse(min_prompts=3)
+    filters = [ThresholdFilter(column="refusal_score", max=0.5), ThresholdFilter(column="response_words", min=3)]
+    recipe = page_recipe([Refusal(), TextLength(), Entropy()], [dedup], filters)
+    assert [s.name for s in recipe.steps] == ["refusal", "text_length", "repeated_response", "threshold", "threshold"]
+    steps = recipe.build_steps()
+    scored = run_table(steps[:2], table)[0]  # the page has the metric columns cached
+    outcome = refilter(scored, steps, {"repeated_response": dedup_ledger(scored, dedup, "repeated_response")})
+    kept, ledger, summary = run_table(steps, table, batch_size=2)
+    assert outcome.kept_ids() == kept.column("id").to_pylist() == ["r0", "r2"]
+    assert sorted(outcome.ledger.column("reason").to_pylist()) == sorted(ledger.column("reason").to_pylist())
+    assert outcome.funnel == summary.funnel == [("input", 6), ("repeated_response", 4), ("refusal_score", 3),
+                                                ("response_words", 2)]
+    assert outcome.kept_head(2).column("id").to_pylist() == ["r0", "r2"]
+
+
+def test_needed_metrics_only_those_the_filters_read():
+    assert needed_metrics([Refusal()], [ThresholdFilter(column="response_tokens", max=3)]) == []
+    assert needed_metrics([Refusal()], [ThresholdFilter(column="refusal_score", max=0.3)]) == [Refusal()]
