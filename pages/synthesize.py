@@ -180,7 +180,8 @@ def run(config: SynthConfig, typed_key: str | None) -> None:
                                   rejected_frame(rejected).assign(outcome="rejected")]).tail(50), hide_index=True)
 
     result = synthesis.run(on_outcome=on_outcome, on_progress=on_progress)
-    bar.empty(), status.empty(), live.empty()
+    for placeholder in (bar, status, live):
+        placeholder.empty()
     state.put(state.SYNTH_RESULT, {"accepted": result.accepted, "rejected": result.rejected,
                                    "usage": result.usage, "reasons": dict(result.reasons.most_common())})
 
@@ -196,8 +197,10 @@ def show_result(result: dict) -> None:
     st.caption(usage_line(result["usage"]))
     if result["reasons"]:
         reasons = pd.DataFrame(list(result["reasons"].items()), columns=["reason", "rows"])
-        st.plotly_chart(px.bar(reasons, x="rows", y="reason", orientation="h", height=120 + 30 * len(reasons),
-                               title="Why rows were rejected"), key="synth.reasons")
+        figure = px.bar(reasons, x="rows", y="reason", orientation="h", text="rows",
+                        title="Why rows were rejected", height=110 + 36 * len(reasons))
+        figure.update_layout(margin={"l": 10, "r": 10, "t": 40, "b": 30}, yaxis={"title": None, "autorange": "reversed"})
+        st.plotly_chart(figure, key="synth.reasons")
     tab_ok, tab_bad = st.tabs([f"Accepted ({len(accepted)})", f"Rejected ({len(rejected)})"])
     with tab_ok:
         frame = accepted_frame(accepted)
