@@ -46,6 +46,7 @@ class RawRecord:
     raw: bytes | str | None = None
     error: str | None = None
     field: str | None = None
+    members: list | None = None  # for a record a format built from several input records (OASST rows)
 
     def raw_text(self) -> str:
         """The original text (or a JSON rendering of the parsed value), truncated to RAW_LIMIT."""

@@ -160,12 +160,14 @@ class BatchReader:
     # ------------------------------------------------------------ internals
 
     def _reject(self, raw: RawRecord, field_name: str | None, reason: str) -> None:
-        if self.on_error == "raise":
-            raise SieveInputError(reason, file=self.source_name, line=raw.line, record=raw.index, field=field_name)
-        rejection = Rejection(self.source_name, raw.line, raw.index, field_name, reason, raw.raw_text())
-        self.report.rejected.append(rejection)
-        if self.on_reject:
-            self.on_reject(rejection)
+        for member in raw.members or [raw]:  # a grouped record rejects each input record it came from
+            if self.on_error == "raise":
+                raise SieveInputError(reason, file=self.source_name, line=member.line, record=member.index,
+                                      field=field_name)
+            rejection = Rejection(self.source_name, member.line, member.index, field_name, reason, member.raw_text())
+            self.report.rejected.append(rejection)
+            if self.on_reject:
+                self.on_reject(rejection)
 
     def _hint(self, value: dict) -> str:
         """For a record the chosen format cannot read: which format it looks like instead."""
@@ -224,12 +226,17 @@ class BatchReader:
 
     def _run(self) -> Iterator[pa.Table]:
         records: list[dict] = []
-        for raw in chain(self._sample, self._records):
-            self.report.input_records += 1
+        stream: Iterator[RawRecord] = chain(self._sample, self._records)
+        group = getattr(self.module, "group_records", None)
+        if group:  # formats whose conversations span several input records (flat OASST messages)
+            stream = group(stream)
+        for raw in stream:
+            count = len(raw.members) if raw.members else 1
+            self.report.input_records += count
             parsed = self._convert(raw)
             if parsed is None:
                 continue
-            self.report.loaded += 1
+            self.report.loaded += count
             many = len(parsed) > 1
             records.extend(self._record(raw, p, k, many) for k, p in enumerate(parsed))
             if len(records) >= self.batch_size:

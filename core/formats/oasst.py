@@ -1,8 +1,11 @@
-"""OpenAssistant message trees (one tree per record: `message_tree_id` and a `prompt` node whose
-`replies` nest). Option `oasst_paths`: "all" (default) gives one conversation per root-to-leaf path,
-"best" follows the best-ranked reply (lowest `rank`) at every step.
+"""OpenAssistant message trees: one tree per record (`message_tree_id` and a `prompt` node whose
+`replies` nest), or flat message rows (`message_id`, `parent_id`, `text`, `role`, as in the Hugging
+Face oasst1/oasst2 export) grouped into trees by `message_tree_id`. Option `oasst_paths`: "all"
+(default) gives one conversation per root-to-leaf path, "best" follows the best-ranked reply (lowest
+`rank`) at every step.
 
-Counting: an input record is one tree; it is loaded if it yields at least one conversation. A path
+Counting: an input record is one tree (or, for flat rows, one message row: a tree's rows are loaded
+or rejected together); it is loaded if its tree yields at least one conversation. A path
 that ends on an unanswered prompter message is cut back to its last assistant reply; deleted
 messages (and their subtrees) are skipped unless `oasst_include_deleted` is true. Per-message
 fields (message_id, lang, rank, emojis, …) go in meta.message_extra; tree fields in meta.extra.
@@ -10,7 +13,10 @@ fields (message_id, lang, rank, emojis, …) go in meta.message_extra; tree fiel
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from core.formats.base import Parsed, RecordError, type_name
+from core.io import RawRecord
 
 NAME = "oasst"
 MESSAGES_FIELD = "prompt"
@@ -18,11 +24,83 @@ _ROLES = {"prompter": "user", "assistant": "assistant", "user": "user"}
 _NODE_KEYS = {"text", "role", "replies"}
 
 
+def _is_row(record: dict) -> bool:
+    """A flat message row (the Hugging Face oasst1/oasst2 export) rather than a whole tree."""
+    return "message_id" in record and "text" in record and "role" in record and "prompt" not in record and (
+        "parent_id" in record or "message_tree_id" in record)
+
+
 def detect(record: dict) -> tuple[float, list[str]]:
     prompt = record.get("prompt")
     if isinstance(prompt, dict) and "replies" in prompt and "text" in prompt:
         return (1.0 if "message_tree_id" in record else 0.9), ["message_tree_id", "prompt.replies"]
+    if _is_row(record):
+        return 1.0, ["message rows: message_id, parent_id, text, role"]
     return 0.0, []
+
+
+def group_records(records: Iterator[RawRecord]) -> Iterator[RawRecord]:
+    """Flat message rows -> one tree record per run of rows sharing a message_tree_id (trees pass through).
+
+    The tree record lists its rows as `members`, so counts and rejections stay per input row. A row
+    whose parent is not in its tree, or whose tree was already closed, is rejected with the reason.
+    """
+    run: list[RawRecord] = []
+    closed: set = set()
+    for raw in records:
+        if raw.error or not isinstance(raw.value, dict) or not _is_row(raw.value):
+            yield from _build_trees(run, closed)
+            run = []
+            yield raw
+            continue
+        if run and raw.value.get("message_tree_id") != run[0].value.get("message_tree_id"):
+            yield from _build_trees(run, closed)
+            run = []
+        run.append(raw)
+    yield from _build_trees(run, closed)
+
+
+def _build_trees(rows: list[RawRecord], closed: set) -> Iterator[RawRecord]:
+    if not rows:
+        return
+    tree_id = rows[0].value.get("message_tree_id")
+    if tree_id is not None and tree_id in closed:
+        for raw in rows:
+            yield _row_error(raw, "message_tree_id", f"tree {tree_id} appeared earlier in the file: OASST message "
+                             "rows must be grouped by message_tree_id")
+        return
+    closed.add(tree_id)
+    nodes: dict = {}
+    unique = []
+    for raw in rows:
+        if raw.value["message_id"] in nodes:
+            yield _row_error(raw, "message_id", f"message {raw.value['message_id']} appears twice in tree {tree_id}")
+        else:
+            nodes[raw.value["message_id"]] = {**raw.value, "replies": []}
+            unique.append(raw)
+    roots, attached = [], []
+    for raw in unique:
+        node, parent = nodes[raw.value["message_id"]], raw.value.get("parent_id")
+        if parent is None:
+            roots.append((node, raw))
+        elif parent in nodes:
+            nodes[parent]["replies"].append(node)
+            attached.append(raw)
+        else:
+            yield _row_error(raw, "parent_id", f"parent message {parent} is not in tree {tree_id}")
+    if len(roots) != 1:
+        for raw in [r for _, r in roots] + attached:
+            yield _row_error(raw, "parent_id", f"tree {tree_id} has {len(roots)} root messages (parent_id null), "
+                             "expected 1")
+        return
+    root, root_raw = roots[0]
+    root = {k: v for k, v in root.items() if k != "message_tree_id"}
+    value = {"message_tree_id": tree_id, "prompt": root}
+    yield RawRecord(root_raw.index, root_raw.line, value, error=None, members=[root_raw] + attached)
+
+
+def _row_error(raw: RawRecord, field: str, reason: str) -> RawRecord:
+    return RawRecord(raw.index, raw.line, raw.value, raw.raw, reason, field)
 
 
 def _check(node: object, path: str) -> dict:

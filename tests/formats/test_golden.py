@@ -135,3 +135,35 @@ def test_object_wrapping_the_records_array(formats_dir):
     assert [r["messages"][1]["content"] for r in result.dataset.records()] == ["n-e-c-e-s-s-a-r-y", "144"]
     assert 'records are the array under key "data"' in result.detection.evidence
 
+
+
+def test_oasst_flat_rows_give_the_same_conversations_as_the_tree(formats_dir):
+    from core.load import load_dataset
+    tree = load_dataset(formats_dir / "oasst.jsonl").dataset.records()
+    rows = load_dataset(formats_dir / "oasst_rows.jsonl", on_error="skip")
+    records = rows.dataset.records()
+    assert [(r["id"], r["messages"]) for r in records[:2]] == [(r["id"], r["messages"]) for r in tree]
+    assert records[2]["id"] == "q2" and records[2]["meta"]["source_line"] == 8
+    # ten rows in: nine in trees that loaded, one orphan rejected with its own line
+    report = rows.report
+    assert (report.input_records, report.loaded, len(report.rejected), report.conversations) == (10, 9, 1, 3)
+    (orphan,) = report.rejected
+    assert (orphan.line, orphan.record, orphan.field) == (10, 9, "parent_id")
+    assert orphan.reason == "parent message gone is not in tree t2"
+
+
+def test_oasst_rows_of_a_tree_split_apart_are_rejected_each(tmp_path):
+    import json
+
+    from core.load import load_dataset
+    rows = [{"message_id": "a", "parent_id": None, "text": "Q", "role": "prompter", "message_tree_id": "t1"},
+            {"message_id": "b", "parent_id": "a", "text": "A", "role": "assistant", "message_tree_id": "t1"},
+            {"message_id": "c", "parent_id": None, "text": "Q2", "role": "prompter", "message_tree_id": "t2"},
+            {"message_id": "d", "parent_id": "c", "text": "A2", "role": "assistant", "message_tree_id": "t2"},
+            {"message_id": "e", "parent_id": "a", "text": "late", "role": "assistant", "message_tree_id": "t1"}]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = load_dataset(path, on_error="skip")
+    assert result.dataset.ids == ["b", "d"]
+    assert [(r.line, r.field) for r in result.report.rejected] == [(5, "message_tree_id")]
+    assert "must be grouped by message_tree_id" in result.report.rejected[0].reason
