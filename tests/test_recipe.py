@@ -99,3 +99,10 @@ def test_cli_refuses_plugin_without_flag(tmp_path, capsys):
     code = main(["run", str(path), "--input", "in.jsonl", "--output", str(tmp_path / "out.jsonl")])
     assert code == 2
     assert "--allow-plugins" in capsys.readouterr().err
+
+
+def test_the_documented_example_recipe_is_valid():
+    from pathlib import Path
+    recipe = Recipe.load(Path(__file__).resolve().parent.parent / "examples" / "recipe.yaml")
+    kinds = [s.kind for s in recipe.build_steps()]
+    assert kinds.count("dedup") == 2 and kinds[-1] == "filter" and recipe.export.split.validation_fraction == 0.05
