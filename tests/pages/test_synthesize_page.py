@@ -61,3 +61,21 @@ def test_small_run_then_add_accepted_rows_to_the_dataset(fake_server, tmp_path, 
     # the typed key reached the server and no file
     assert set(fake_server.auth_headers) == {f"Bearer {KEY}"}
     assert [p for p in tmp_path.rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()] == []
+
+
+def test_evolve_and_distil_chosen_rows_of_the_current_dataset(fake_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("SIEVE_CACHE_DIR", str(tmp_path))
+    chosen = load_sample().dataset.ids[:2]
+    at = open_page(fake_server.url)
+    at.radio(key="synth.source").set_value("dataset").run()
+    at.text_area(key="synth.ids").set_value(", ".join(chosen))
+    at.text_input(key="synth.teacher").set_value("fake-teacher")
+    at.number_input(key="synth.evol").set_value(1)
+    at.button(key="synth.run").click().run()
+    assert not at.exception
+    accepted = at.session_state["sieve.synth_result"]["accepted"]
+    assert [r["meta"]["synth"]["source_id"] for r in accepted] == chosen
+    assert all(len(r["meta"]["synth"]["evol"]) == 1 and r["meta"]["synth"]["teacher"] == "fake-teacher"
+               for r in accepted)
+    # per row: one Evol rewrite by the generator, one answer by the teacher, one judgement
+    assert [b["model"] for b in fake_server.chat_requests] == ["fake-small"] * 2 + ["fake-teacher"] * 2 + ["fake-small"] * 2
