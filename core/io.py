@@ -47,6 +47,7 @@ class RawRecord:
     error: str | None = None
     field: str | None = None
     members: list | None = None  # for a record a format built from several input records (OASST rows)
+    warning: str | None = None   # read, but not exactly as written (e.g. NaN read as null)
 
     def raw_text(self) -> str:
         """The original text (or a JSON rendering of the parsed value), truncated to RAW_LIMIT."""
@@ -209,16 +210,33 @@ def _chunks(fh: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
-def parse_json_bytes(raw: bytes) -> tuple[Any, str | None, str | None]:
-    """(value, error, field) for one JSON text; invalid UTF-8 is reported with the field it is in."""
+def parse_json_bytes(raw: bytes) -> tuple[Any, str | None, str | None, str | None]:
+    """(value, error, field, warning) for one JSON text; invalid UTF-8 is reported with its field."""
     try:
-        return orjson.loads(raw), None, None
+        return orjson.loads(raw), None, None, None
     except orjson.JSONDecodeError as exc:
         try:
-            raw.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as uexc:
-            return None, f"invalid UTF-8 (byte {uexc.start} of the record)", _field_with_bad_utf8(raw)
-        return None, f"invalid JSON: {exc}", None
+            return None, f"invalid UTF-8 (byte {uexc.start} of the record)", _field_with_bad_utf8(raw), None
+        lenient = _with_nan(text)  # Python's json.dumps writes NaN/Infinity, which JSON does not allow
+        if lenient is not None:
+            return lenient, None, None, "NaN/Infinity in the input read as null"
+        return None, f"invalid JSON: {exc}", None, None
+
+
+def _with_nan(text: str) -> Any:
+    import json
+    found = []
+
+    def constant(name: str) -> None:
+        found.append(name)
+        return None
+    try:
+        value = json.loads(text, parse_constant=constant)
+    except ValueError:
+        return None
+    return value if found else None
 
 
 def _field_with_bad_utf8(raw: bytes) -> str | None:
@@ -257,10 +275,10 @@ def _iter_json_lines(fh: BinaryIO) -> Iterator[RawRecord]:
 
 
 def _json_line(index: int, line_no: int, raw: bytes) -> RawRecord:
-    value, error, field_name = parse_json_bytes(raw)
+    value, error, field_name, warning = parse_json_bytes(raw)
     if error is None and not isinstance(value, dict):
         error = f"expected a JSON object, got {type(value).__name__}"
-    return RawRecord(index, line_no, value if error is None else None, raw, error, field_name)
+    return RawRecord(index, line_no, value if error is None else None, raw, error, field_name, warning=warning)
 
 
 def _iter_csv(fh: BinaryIO, path: str) -> Iterator[RawRecord]:

@@ -77,10 +77,10 @@ def iter_json_array(chunks: Iterable[bytes], notes: list[str], path: str) -> Ite
         if not stripped:
             return None
         line = lines.at(buf, elem_start + (len(raw) - len(raw.lstrip(_SPACE))))
-        value, error, field = parse_json_bytes(stripped)
+        value, error, field, warning = parse_json_bytes(stripped)
         if error is None and not isinstance(value, dict):
             error = f"expected a JSON object, got {type(value).__name__}"
-        record = RawRecord(index, line, value if error is None else None, stripped, error, field)
+        record = RawRecord(index, line, value if error is None else None, stripped, error, field, warning=warning)
         index += 1
         return record
 

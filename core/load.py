@@ -192,6 +192,9 @@ class BatchReader:
             hint = self._hint(raw.value) if exc.reason.startswith("missing required field") else ""
             self._reject(raw, exc.field, exc.reason + hint)
             return None
+        if raw.warning:
+            for p in parsed:
+                p.warnings.append(raw.warning)
         return parsed
 
     def _record(self, raw: RawRecord, p: Parsed, k: int, many: bool) -> dict:

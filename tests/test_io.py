@@ -162,3 +162,14 @@ def test_write_path_must_match_the_target(tmp_path, fixtures_dir):
         write_dataset(source, tmp_path / "x.jsonl", to="parquet")
     with pytest.raises(SieveInputError, match="name the output .jsonl or .json"):
         write_dataset(source, tmp_path / "x.parquet", to="alpaca")
+
+
+@pytest.mark.parametrize("name,data", [
+    ("nan.jsonl", b'{"instruction": "Score?", "input": "", "output": "n/a", "score": NaN}\n'),
+    ("nan.json", b'[{"instruction": "Score?", "input": "", "output": "n/a", "score": -Infinity}]')])
+def test_nan_written_by_python_json_is_read_as_null_with_a_warning(tmp_path, name, data):
+    result = load_dataset(_write(tmp_path / name, data))
+    (record,) = result.dataset.records()
+    assert record["meta"]["extra"] == {"score": None}
+    assert record["meta"]["warnings"] == ["NaN/Infinity in the input read as null"]
+    assert result.report.warnings == ["NaN/Infinity in the input read as null (1 records)"]
