@@ -123,8 +123,9 @@ def cluster_view(result, sizes, texts: dict[str, str]) -> None:
         left, right = st.columns(2)
         left.markdown(f"**kept `{kept['id']}`**")
         right.markdown(f"**`{member['id']}`** — similarity to kept **{member['similarity']:.3f}**")
-        left.markdown(f"<div class='dedup-text'>{kept_html}</div>", unsafe_allow_html=True)
-        right.markdown(f"<div class='dedup-text'>{member_html}</div>", unsafe_allow_html=True)
+        # One line of HTML (newlines as <br>) so Markdown never reinterprets the text inside the block.
+        left.markdown(f"<div class='dedup-text'>{kept_html.replace(chr(10), '<br>')}</div>", unsafe_allow_html=True)
+        right.markdown(f"<div class='dedup-text'>{member_html.replace(chr(10), '<br>')}</div>", unsafe_allow_html=True)
         st.divider()
     if len(members) > MEMBERS_SHOWN + 1:
         st.caption(f"{len(members) - MEMBERS_SHOWN - 1:,} more members not shown")
