@@ -66,11 +66,12 @@ class ToxicityMetric(Metric):
         specs = []
         for role in self.roles:
             for cls in self.class_names():
+                # profanity-check's one class is "offensive language", not Detoxify's toxicity.
+                what = "offensive-language" if self.scorer == "profanity_check" else _CLASS_LABELS[cls]
                 specs.append(ColumnSpec(
                     name=f"{role}_{cls}", dtype="float", unit="probability", better="lower", bins=50,
                     range=(0.0, 1.0), group="safety",
-                    description=f"{_CLASS_LABELS[cls].capitalize()} probability of the {role} "
-                                f"(scored by {self.scorer_label})"))
+                    description=f"{what.capitalize()} probability of the {role} (scored by {self.scorer_label})"))
         specs.append(ColumnSpec(name="toxicity_scorer", dtype="category", group="safety", filterable=False,
                                 description="Which scorer produced the toxicity columns"))
         return specs
