@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 import orjson
 
 from core.dedup.normalize import normalize_text
-from core.errors import SieveConfigError
+from core.errors import SieveConfigError, SieveInputError
 from core.progress import ProgressCallback
 from core.schema import Dataset, message
 from core.synth import templates
@@ -122,6 +122,12 @@ class SynthesisRun:
             if not config.source.dataset:
                 raise SieveConfigError("source kind 'dataset' needs a dataset file (source.dataset)")
             self.source = load_dataset_file(config.source.dataset)
+        if config.source.kind == "dataset" and config.source.ids is not None:
+            missing = sorted(set(config.source.ids) - set(self.source.ids))
+            if missing:
+                raise SieveInputError(f"row ids not in the dataset: {', '.join(missing[:10])}"
+                                      + (f" and {len(missing) - 10} more" if len(missing) > 10 else ""),
+                                      file=config.source.dataset, field="source.ids")
         self.seen = {normalize_text(t) for t in existing_texts if t}
         for path in config.filters.dedup_against:
             self.seen.update(normalize_text(t) for t in load_dataset_file(path).texts("instruction") if t)

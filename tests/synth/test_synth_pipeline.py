@@ -114,6 +114,15 @@ def test_distillation_labels_a_datasets_prompts_with_the_teacher(fake_server, tm
     assert [b["model"] for b in fake_server.chat_requests] == ["teacher-xl"] * 2 + ["judge-m"] * 2
 
 
+def test_unknown_row_ids_are_an_error_not_a_silent_drop(fake_server, tmp_path):
+    from core.errors import SieveInputError
+
+    source = Dataset.from_records([{"id": "a", "messages": [message("user", "Why is the sky blue?")], "meta": {}}])
+    cfg = config(fake_server.url, tmp_path, source={"kind": "dataset", "ids": ["a", "zz"]})
+    with pytest.raises(SieveInputError, match="field 'source.ids': row ids not in the dataset: zz"):
+        SynthesisRun(cfg, source=source)
+
+
 def test_evol_instruct_rounds_rewrite_before_answering(fake_server, tmp_path):
     fake_server.responder = lambda body: (
         verdict() if body["messages"][0]["content"] == templates.JUDGE_SYSTEM
