@@ -57,6 +57,10 @@ class FakeOpenAI:
         self.stall_after: int | None = None      # answer this many, then stall every request
         self.stall_seconds = 30.0
         self.auth_headers: list[str] = []
+        self.retry_after = "0"                   # Retry-After header sent with 429
+        self.answer_delay = 0.0                  # seconds each answer takes
+        self.in_flight = 0
+        self.max_in_flight = 0                   # most chat requests open at once
         self._release = threading.Event()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -154,13 +158,23 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b'{"error": {"message": "not found"}}')
                 return
             body = json.loads(raw)
+            with fake._lock:
+                fake.in_flight += 1
+                fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+            try:
+                self._answer(body)
+            finally:
+                with fake._lock:
+                    fake.in_flight -= 1
+
+        def _answer(self, body: dict) -> None:
             action = fake._next_action(body)
             if action in ("timeout", "stall"):
                 fake._release.wait(fake.stall_seconds if action == "stall" else 2.0)
                 self._send(504, b'{"error": {"message": "too late"}}')
             elif action == "429":
                 self._send(429, b'{"error": {"message": "rate limited", "type": "rate_limit"}}',
-                           headers={"Retry-After": "0"})
+                           headers={"Retry-After": fake.retry_after})
             elif action == "500":
                 self._send(500, b'{"error": {"message": "internal error"}}')
             elif action == "malformed":
@@ -170,6 +184,8 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 payload["choices"][0]["message"]["content"] = ""
                 self._send(200, json.dumps(payload).encode())
             else:
+                if fake.answer_delay:
+                    fake._release.wait(fake.answer_delay)
                 self._send(200, json.dumps(fake.completion(body)).encode())
 
     return Handler

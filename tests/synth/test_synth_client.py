@@ -70,6 +70,27 @@ def test_backoff_doubles_with_jitter_and_respects_the_cap(fake_server):
     assert all(step / 2 <= w <= step for w, step in zip(waits, steps))
 
 
+def test_retry_after_is_a_floor_capped_by_backoff_max(fake_server):
+    fake_server.retry_after = "2.5"
+    fake_server.fail_next("429", "429")
+    waits = []
+    client = ChatClient(endpoint(fake_server.url, backoff_base_s=0.01, backoff_max_s=2.0), api_key=KEY,
+                        sleep=waits.append)
+    assert client.chat(HELLO).ok
+    assert waits == [2.0, 2.0]  # the server asked for 2.5 s; we never wait longer than backoff_max_s
+
+
+def test_concurrency_limit_holds_under_parallel_calls(fake_server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    fake_server.answer_delay = 0.05
+    client = ChatClient(endpoint(fake_server.url, max_concurrency=2), api_key=KEY)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda i: client.chat(HELLO, draw=i), range(8)))
+    assert all(r.ok for r in results) and len(fake_server.chat_requests) == 8
+    assert fake_server.max_in_flight == 2
+
+
 def test_cache_answers_repeats_and_draws_ask_again(fake_server, tmp_path):
     cache = RequestCache(tmp_path)
     client = ChatClient(endpoint(fake_server.url), api_key=KEY, cache=cache)
