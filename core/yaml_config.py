@@ -55,7 +55,10 @@ def describe_errors(exc: ValidationError, lines: dict[KeyPath, int], source: str
     problems = []
     for error in exc.errors():
         # pydantic puts union/tag names into loc; keep only the keys a person wrote
-        loc = tuple(part for part in error["loc"] if isinstance(part, int) or part in _known_keys(lines))
+        known = _known_keys(lines)
+        raw = error["loc"]
+        loc = tuple(part for i, part in enumerate(raw) if isinstance(part, int) or part in known
+                    or (error["type"] == "missing" and i == len(raw) - 1))  # the key that is absent
         where = ".".join(str(p) for p in loc) or "(top level)"
         line = line_of(lines, loc)
         prefix = f"{source}, line {line}" if line else source

@@ -61,3 +61,9 @@ def test_the_documented_example_validates():
     assert config.teacher_endpoint().model == "Qwen/Qwen2.5-72B-Instruct"
     assert config.teacher_endpoint().base_url == config.generator.base_url
     assert config.judge_endpoint().temperature == 0.0 and config.rows == 20
+
+
+def test_a_missing_key_is_named():
+    with pytest.raises(SieveConfigError) as info:
+        parse_config("generator:\n  base_url: http://h/v1\nsource:\n  topics: [a]\n", "s.yaml")
+    assert str(info.value) == "s.yaml, line 1: generator.model: required key is missing"
