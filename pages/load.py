@@ -50,11 +50,15 @@ def load_upload(data: bytes, name: str, format: str | None) -> None:
     try:
         result = cache.load_upload(data, name, format)
     except SieveInputError as exc:
-        st.error(f"Could not read **{name}**: {exc}")
+        # The core message speaks CLI ("--format"); on this page the override is the Format box.
+        message = str(exc).replace("choose one with --format", "choose one in the Format box above")
+        st.error(f"Could not read **{name}**: {message}")
         return
     if result.report.loaded == 0:
-        st.error(f"Nothing could be read from **{name}**: all {result.report.input_records:,} records were rejected "
-                 f"as {result.detection.format}. The reasons are below; try another format.")
+        count = result.report.input_records
+        st.error(f"Nothing could be read from **{name}**: "
+                 + ("its only record was" if count == 1 else f"all {count:,} records were")
+                 + f" rejected as {result.detection.format}. The reasons are below; try another format.")
         show_rejects(result.report.rejected, key="load.failed_rejects")
         return
     if state.load_result() is not result:

@@ -122,3 +122,12 @@ def test_back_to_the_sample(app, sample):
     app.radio(key="load.source").set_value("Bundled sample").run()
     assert metrics(app)["Input records"] == f"{sample.report.input_records:,}"
     assert app.session_state["sieve.source_label"] == "sample"
+
+
+def test_unknown_format_points_to_the_format_box(app):
+    upload(app, "table.csv", b"a,b\n1,2\n")
+    assert not app.exception
+    assert "table.csv: cannot tell the format" in app.error[0].value
+    assert "choose one in the Format box above" in app.error[0].value
+    app.selectbox(key="load.format").set_value("prompt_completion").run()
+    assert "its only record was rejected as prompt_completion" in app.error[0].value
