@@ -178,7 +178,7 @@ def requirement_failure(requirement: str, content: str, tool_calls: list | None,
 # ---------------------------------------------------------------- judge
 
 class Grade(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")  # judges like to add fields; score and reason must be right
     score: int = Field(..., ge=1, le=5)
     reason: str = Field(..., min_length=1)
 
