@@ -211,3 +211,12 @@ def test_same_request_twice_is_two_draws(fake_server, tmp_path):
     SynthesisRun(cfg).run()
     instruction_requests = [b for b in fake_server.chat_requests if b["messages"][0]["content"] == templates.INSTRUCTION_SYSTEM]
     assert len(instruction_requests) == 2 and instruction_requests[0] == instruction_requests[1]
+
+
+def test_should_stop_ends_the_run_between_batches(fake_server, tmp_path):
+    fake_server.responder = scripted
+    cfg = config(fake_server.url, tmp_path, rows=6, generator={"max_concurrency": 1})  # batches of 4
+    outcomes = []
+    result = SynthesisRun(cfg).run(on_outcome=outcomes.append, should_stop=lambda: len(outcomes) >= 4)
+    assert len(outcomes) == 4 == len(result.accepted) + len(result.rejected)
+    assert [o.index for o in outcomes] == [0, 1, 2, 3]
