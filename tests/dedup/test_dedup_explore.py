@@ -1,5 +1,4 @@
 import numpy as np
-import pyarrow as pa
 
 from core.dedup.diff import word_diff_html
 from core.dedup.embedding import EmbeddingDedup
