@@ -7,7 +7,6 @@ reference file). Everything else — clustering, keep policy, ledger — is here
 
 from __future__ import annotations
 
-
 import numpy as np
 import pyarrow as pa
 from pydantic import Field, model_validator
