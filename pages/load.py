@@ -151,7 +151,8 @@ def show_rejects(rejections, key: str = "load.rejects") -> None:
         "raw excerpt": st.column_config.TextColumn(width="large")})
     if len(rejections) > REJECTS_SHOWN:
         st.caption(f"Showing the first {REJECTS_SHOWN:,}; the download has all {len(rejections):,}.")
-    st.download_button("Download rejected records (JSONL)", rejects_jsonl(rejections),
+    # Built on click, not on every rerun: a bad file can have millions of rejects.
+    st.download_button("Download rejected records (JSONL)", lambda: rejects_jsonl(rejections),
                        file_name="rejected.jsonl", mime="application/x-ndjson", key=f"{key}.download")
 
 
