@@ -7,6 +7,7 @@ import json
 import math
 import random
 import re
+import zlib
 from fractions import Fraction
 
 
@@ -14,11 +15,19 @@ def _money(x: float) -> str:
     return f"${x:,.2f}"
 
 
+def _pick(options: list[str], *values: float) -> str:
+    """A wording chosen from numbers already drawn: varied text without extra random draws
+    (so regenerating keeps every record, and its id, where it was)."""
+    return options[zlib.crc32(repr(values).encode()) % len(options)]
+
+
 def _discount(rng):
     price, pct = rng.choice([48, 64, 79.99, 120, 250, 35.5]), rng.choice([15, 20, 25, 30, 40])
     item = rng.choice(["jacket", "pair of running shoes", "desk lamp", "backpack", "blender", "winter coat"])
     off = round(price * pct / 100, 2)
-    q = f"A {item} costs {_money(price)} and is on sale for {pct}% off. What is the sale price?"
+    q = _pick([f"A {item} costs {_money(price)} and is on sale for {pct}% off. What is the sale price?",
+               f"The {item} I want is {_money(price)}, but there's {pct}% off this week. How much will I pay?",
+               f"How much is a {_money(price)} {item} after a {pct}% discount?"], price, pct)
     a = (f"First find the discount: {pct}% of {_money(price)} = {pct/100:g} × {price:g} = {_money(off)}.\n"
          f"Then subtract it from the original price: {_money(price)} − {_money(off)} = {_money(price - off)}.\n\n"
          f"The sale price is **{_money(price - off)}**.")
@@ -30,7 +39,10 @@ def _speed(rng):
     speed = rng.choice([60, 72, 85, 90, 110])
     dist, other = speed * hours, rng.choice([150, 255, 340, 425])
     vehicle = rng.choice(["A train", "A bus", "A car", "A coach"])
-    q = f"{vehicle} travels {dist} km in {hours} hours. What is its average speed, and how long would it take to cover {other} km at that speed?"
+    q = _pick([f"{vehicle} travels {dist} km in {hours} hours. What is its average speed, and how long would it take "
+               f"to cover {other} km at that speed?",
+               f"If {vehicle.lower()} covers {dist} km in {hours} hours, what's its average speed? "
+               f"At the same speed, how long would {other} km take?"], dist, hours, other)
     t = Fraction(other, speed)
     h, m = int(t), round((t - int(t)) * 60)
     a = (f"Average speed = distance ÷ time = {dist} km ÷ {hours} h = {speed} km/h.\n\n"
@@ -55,8 +67,10 @@ def _linear(rng):
 def _fence(rng):
     length, width, cost = rng.choice([12, 15, 18, 20, 24]), rng.choice([6, 8, 9, 10]), rng.choice([7.5, 12, 15, 22])
     per = 2 * (length + width)
-    q = (f"A rectangular garden is {length} m long and {width} m wide. What is its area, and how much would it cost "
-         f"to put a fence around it if fencing costs {_money(cost)} per metre?")
+    q = _pick([f"A rectangular garden is {length} m long and {width} m wide. What is its area, and how much would it "
+               f"cost to put a fence around it if fencing costs {_money(cost)} per metre?",
+               f"I'm fencing {'an' if length in (8, 11, 18) else 'a'} {length} m by {width} m rectangular plot and fencing costs {_money(cost)} a metre. "
+               f"What's the area of the plot and the total cost of the fence?"], length, width, cost)
     a = (f"Area = length × width = {length} × {width} = {length * width} m².\n"
          f"Perimeter = 2 × (length + width) = 2 × ({length} + {width}) = {per} m.\n"
          f"Fence cost = {per} m × {_money(cost)}/m = {_money(per * cost)}.\n\n"
@@ -68,8 +82,11 @@ def _mean_needed(rng):
     scores = [rng.randint(62, 95) for _ in range(4)]
     target = rng.choice([80, 82, 85])
     needed = target * 5 - sum(scores)
-    q = (f"My first four test scores are {', '.join(map(str, scores))}. What is my current average, and what do I "
-         f"need on the fifth test to finish with an average of {target}?")
+    listed = ", ".join(map(str, scores))
+    q = _pick([f"My first four test scores are {listed}. What is my current average, and what do I need on the fifth "
+               f"test to finish with an average of {target}?",
+               f"I scored {listed} on the first four quizzes of the term. What's my average so far, and what do I need "
+               f"on the last quiz to end up averaging {target}?"], *scores, target)
     mean = sum(scores) / 4
     a = (f"Current total: {' + '.join(map(str, scores))} = {sum(scores)}, so the average is {sum(scores)} ÷ 4 = {mean:g}.\n\n"
          f"For an average of {target} over five tests, the total must be {target} × 5 = {target * 5}.\n"
@@ -82,7 +99,9 @@ def _mean_needed(rng):
 def _compound(rng):
     p, r, n = rng.choice([1000, 2500, 5000, 12000]), rng.choice([3, 4, 5, 6]), rng.choice([3, 5, 10])
     amount = p * (1 + r / 100) ** n
-    q = f"If I invest {_money(p)} at {r}% interest compounded annually, how much will I have after {n} years?"
+    q = _pick([f"If I invest {_money(p)} at {r}% interest compounded annually, how much will I have after {n} years?",
+               f"{_money(p)} sits in a savings account paying {r}% a year, compounded annually. "
+               f"What is the balance after {n} years?"], p, r, n)
     a = (f"Use A = P(1 + r)^n with P = {p}, r = {r/100:g} and n = {n}.\n"
          f"A = {p} × {1 + r/100:g}^{n} = {p} × {(1 + r/100) ** n:.4f} ≈ {_money(amount)}.\n\n"
          f"After {n} years you would have about **{_money(amount)}**, of which {_money(amount - p)} is interest.")
@@ -95,7 +114,9 @@ def _ratio(rng):
     total = (p + q_) * unit
     a_name, b_name = rng.choice([("Maya", "Leo"), ("Sam", "Priya"), ("Ines", "Tom"), ("Kofi", "Anna")])
     thing = rng.choice(["sweets", "euros", "stickers", "marbles"])
-    q = f"{a_name} and {b_name} share {total} {thing} in the ratio {p}:{q_}. How many does each get?"
+    q = _pick([f"{a_name} and {b_name} share {total} {thing} in the ratio {p}:{q_}. How many does each get?",
+               f"Split {total} {thing} between {a_name} and {b_name} in the ratio {p}:{q_}. How many does each of "
+               f"them receive?"], total, p, q_)
     a = (f"The ratio has {p} + {q_} = {p + q_} parts in total.\n"
          f"One part = {total} ÷ {p + q_} = {unit}.\n"
          f"{a_name} gets {p} × {unit} = {p * unit} and {b_name} gets {q_} × {unit} = {q_ * unit}.\n\n"
@@ -106,7 +127,10 @@ def _ratio(rng):
 def _pipes(rng):
     a_h, b_h = rng.choice([(3, 6), (4, 12), (2, 3), (6, 10), (5, 20)])
     together = Fraction(1, 1) / (Fraction(1, a_h) + Fraction(1, b_h))
-    q = f"One pipe fills a tank in {a_h} hours and a second pipe fills it in {b_h} hours. How long do they take together?"
+    q = _pick([f"One pipe fills a tank in {a_h} hours and a second pipe fills it in {b_h} hours. How long do they take "
+               f"together?",
+               f"A garden pond fills in {a_h} hours from one hose and in {b_h} hours from another. How long does it "
+               f"take with both hoses running?"], a_h, b_h)
     minutes = round(float(together) * 60)
     a = (f"Pipe A fills 1/{a_h} of the tank per hour and pipe B fills 1/{b_h}.\n"
          f"Together: 1/{a_h} + 1/{b_h} = {Fraction(1, a_h) + Fraction(1, b_h)} of the tank per hour.\n"
@@ -119,7 +143,8 @@ def _value(rng):
     n1, p1, n2, p2 = rng.choice([(6, 4.2, 10, 6.5), (12, 9.6, 20, 15.0), (4, 3.8, 9, 8.1), (250, 2.5, 400, 3.6)])
     unit = "g" if n1 >= 250 else "cans"
     u1, u2 = p1 / n1, p2 / n2
-    q = f"Which is better value: {n1} {unit} for {_money(p1)} or {n2} {unit} for {_money(p2)}?"
+    q = _pick([f"Which is better value: {n1} {unit} for {_money(p1)} or {n2} {unit} for {_money(p2)}?",
+               f"Is it cheaper to buy {n1} {unit} for {_money(p1)} or {n2} {unit} for {_money(p2)}?"], n1, p1, n2, p2)
     better = "first" if u1 < u2 else "second"
     a = (f"Compare the price per unit:\n- {_money(p1)} ÷ {n1} = ${u1:.4f} per {unit.rstrip('s')}\n"
          f"- {_money(p2)} ÷ {n2} = ${u2:.4f} per {unit.rstrip('s')}\n\n")
@@ -132,7 +157,8 @@ def _pct_change(rng):
     old, new = rng.choice([(80, 92), (250, 215), (1200, 1350), (64, 48), (3.5, 4.2)])
     change = (new - old) / old * 100
     what = rng.choice(["The price of a monthly bus pass", "A company's weekly sales", "The rent for a flat", "Average daily visitors"])
-    q = f"{what} went from {old:g} to {new:g}. What is the percentage change?"
+    q = _pick([f"{what} went from {old:g} to {new:g}. What is the percentage change?",
+               f"{what} moved from {old:g} to {new:g}. By what percentage did it change?"], old, new)
     word = "increase" if change > 0 else "decrease"
     a = (f"Percentage change = (new − old) ÷ old × 100 = ({new:g} − {old:g}) ÷ {old:g} × 100 = {new - old:+g} ÷ {old:g} × 100 "
          f"= {change:+.1f}%.\n\nThat is a **{abs(change):.1f}% {word}**.")
@@ -143,7 +169,10 @@ def _marbles(rng):
     red, blue = rng.choice([(3, 5), (4, 6), (5, 7), (2, 8)])
     total = red + blue
     prob = Fraction(red, total) * Fraction(red - 1, total - 1)
-    q = f"A bag holds {red} red and {blue} blue marbles. If I draw two without replacement, what is the probability both are red?"
+    q = _pick([f"A bag holds {red} red and {blue} blue marbles. If I draw two without replacement, what is the "
+               f"probability both are red?",
+               f"A bag holds {red} red and {blue} blue marbles. Two are taken out at random, one after the other, "
+               f"without putting the first back. What is the chance that both are red?"], red, blue)
     a = (f"First draw: P(red) = {red}/{total}.\n"
          f"Second draw, given the first was red: {red - 1} red left out of {total - 1}, so {red - 1}/{total - 1}.\n"
          f"Multiply: {red}/{total} × {red - 1}/{total - 1} = {red * (red - 1)}/{total * (total - 1)} = {prob} ≈ {float(prob):.3f}.")
@@ -153,7 +182,8 @@ def _marbles(rng):
 def _quadratic(rng):
     r1, r2 = rng.sample([-5, -4, -3, -2, -1, 1, 2, 3, 4, 6], 2)
     b, c = -(r1 + r2), r1 * r2
-    q = f"Solve x² {'+' if b >= 0 else '−'} {abs(b)}x {'+' if c >= 0 else '−'} {abs(c)} = 0."
+    equation = f"x² {'+' if b >= 0 else '−'} {abs(b)}x {'+' if c >= 0 else '−'} {abs(c)} = 0"
+    q = _pick([f"Solve {equation}.", f"Find both roots of {equation} by factoring."], r1, r2)
     a = (f"Look for two numbers that multiply to {c} and add to {b}: they are {-r1} and {-r2}.\n"
          f"So the equation factors as (x {'−' if r1 >= 0 else '+'} {abs(r1)})(x {'−' if r2 >= 0 else '+'} {abs(r2)}) = 0.\n"
          f"Each factor can be zero, giving **x = {r1}** or **x = {r2}**.")
@@ -163,7 +193,8 @@ def _quadratic(rng):
 def _hypotenuse(rng):
     a_, b_ = rng.choice([(5, 12), (8, 15), (7, 24), (9, 12), (6, 8), (20, 21)])
     c = math.hypot(a_, b_)
-    q = f"A ladder reaches {b_} m up a wall, with its foot {a_} m from the wall. How long is the ladder?"
+    q = _pick([f"A ladder reaches {b_} m up a wall, with its foot {a_} m from the wall. How long is the ladder?",
+               f"How long must a ladder be to reach {b_} m up a wall if its foot stands {a_} m from the wall?"], b_, a_)
     a = (f"The wall, the ground and the ladder form a right triangle, so by Pythagoras:\n"
          f"ladder² = {a_}² + {b_}² = {a_ * a_} + {b_ * b_} = {a_ * a_ + b_ * b_}\n"
          f"ladder = √{a_ * a_ + b_ * b_} = {c:g} m.")
