@@ -108,7 +108,7 @@ def _first_page() -> None:
 
 
 def show_viewer(dataset: Dataset) -> None:
-    search_col, size_col, page_col = st.columns([3, 1, 1])
+    search_col, size_col, page_col, raw_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
     query = search_col.text_input("Search id or text", key="load.search", placeholder="e.g. alp-0012 or 'pandas'",
                                   on_change=_first_page)
     rows = matching_rows(dataset.table, query)
@@ -116,6 +116,7 @@ def show_viewer(dataset: Dataset) -> None:
     pages = max(1, -(-len(rows) // page_size))
     st.session_state["load.page"] = min(max(1, st.session_state.get("load.page", 1)), pages)
     page = page_col.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key="load.page")
+    raw = raw_col.toggle("Raw text", key="load.raw", help="Show messages verbatim (whitespace kept, no Markdown).")
     if not rows:
         st.info(f"No conversation matches '{query}'.")
         return
@@ -128,7 +129,7 @@ def show_viewer(dataset: Dataset) -> None:
             meta = record["meta"]
             where = f" · {meta['source_file']} record {meta['source_record']}" if "source_file" in meta else ""
             st.markdown(f"**{record['id']}** · {len(record['messages'])} messages{where}")
-            render_conversation(record)
+            render_conversation(record, raw=raw)
 
 
 def rejects_jsonl(rejections) -> bytes:

@@ -131,3 +131,11 @@ def test_unknown_format_points_to_the_format_box(app):
     assert "choose one in the Format box above" in app.error[0].value
     app.selectbox(key="load.format").set_value("prompt_completion").run()
     assert "its only record was rejected as prompt_completion" in app.error[0].value
+
+
+def test_raw_text_shows_messages_verbatim(app, sample):
+    app.text_input(key="load.search").set_value("alp-0001").run()
+    assert not app.text
+    app.toggle(key="load.raw").set_value(True).run()
+    record = next(r for r in sample.dataset.records() if r["id"] == "alp-0001")
+    assert [t.value for t in app.text] == [m["content"] for m in record["messages"]]
