@@ -7,6 +7,7 @@ Embeddings come from core.embeddings (the same vectors semantic dedup uses).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal, Sequence
 
@@ -23,6 +24,8 @@ OUTLIER = -1
 # Words of two or more letters (any script); digits and underscores never make a topic label.
 TERM_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
 HDBSCAN_MAX_FIT_ROWS = 10_000
+# Prompt boilerplate ("Rewrite the following sentence given the input") says nothing about a topic.
+PROMPT_STOP_WORDS = frozenset({"following", "given", "provided", "based", "input", "output"})
 SINGLE_THREAD_ROWS = 50_000
 
 
@@ -82,7 +85,7 @@ def _distinct_count(vectors: np.ndarray) -> int:
 
 def estimate_k(embeddings: np.ndarray, k_values: Sequence[int] = range(2, 17), *, sample_size: int = 2000,
                seed: int = 0) -> tuple[int, dict[int, float]]:
-    """The k with the best silhouette among `k_values`, on a sample reduced to 20 PCA dims; plus every score.
+    """The k with the best silhouette among `k_values` (at most sqrt(rows)), on a sample in 20 PCA dims; plus every score.
 
     In the full 256-384 dims distances concentrate and silhouette nearly always picks k=2 (on Alpaca
     instructions: 0.068 at k=2, <= 0.065 above); on the principal components it peaks inside the range.
@@ -95,7 +98,9 @@ def estimate_k(embeddings: np.ndarray, k_values: Sequence[int] = range(2, 17), *
     n = len(embeddings)
     sample = embeddings[np.sort(rng.choice(n, sample_size, replace=False))] if n > sample_size else embeddings
     distinct = _distinct_count(sample)
-    candidates = [k for k in k_values if 2 <= k < min(distinct, len(sample))]
+    # Silhouette keeps rising as clusters shrink towards single rows, so small datasets cap k at sqrt(n).
+    most = min(distinct - 1, len(sample) - 1, max(2, math.isqrt(n)))
+    candidates = [k for k in k_values if 2 <= k <= most]
     if not candidates:
         return max(1, min(distinct, 2)), {}
     dims = min(20, sample.shape[1], len(sample) - 1)
@@ -157,7 +162,7 @@ def _renumber_by_size(labels: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------- labels (c-TF-IDF)
 
-def class_tfidf(texts: Sequence[str], cluster_ids: np.ndarray, *, top_n: int = 10, stop_words="english"
+def class_tfidf(texts: Sequence[str], cluster_ids: np.ndarray, *, top_n: int = 10, stop_words="default"
                 ) -> tuple[dict[int, list[tuple[str, float]]], list[tuple[str, float]]]:
     """Most distinctive terms per cluster by class-based TF-IDF (BERTopic), and overall word counts.
 
@@ -167,6 +172,10 @@ def class_tfidf(texts: Sequence[str], cluster_ids: np.ndarray, *, top_n: int = 1
     from sklearn.feature_extraction.text import CountVectorizer
     from scipy import sparse
 
+    if stop_words == "default":  # scikit-learn's English list plus prompt boilerplate
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        stop_words = sorted(ENGLISH_STOP_WORDS | PROMPT_STOP_WORDS)
     classes = np.unique(cluster_ids)
     vectorizer = CountVectorizer(stop_words=stop_words, token_pattern=TERM_PATTERN, lowercase=True)
     try:

@@ -178,3 +178,15 @@ def test_word_cloud_renders_an_image_and_nothing_for_no_words():
     image = word_cloud([("bread", 3.0), ("flour", 1.0)], width=200, height=100)
     assert image.shape == (100, 200, 3) and image.min() < 255  # some ink on white
     assert word_cloud([]) is None
+
+
+def test_prompt_boilerplate_is_never_a_label_word():
+    per_class, _ = class_tfidf(["Rewrite the following sentence", "Given the input, translate it"], np.array([0, 1]))
+    assert [t for t, _ in per_class[0]] == ["rewrite", "sentence"]
+    assert [t for t, _ in per_class[1]] == ["translate"]
+
+
+def test_estimated_k_is_at_most_the_square_root_of_the_rows():
+    vectors, _ = blobs(sizes=(3,) * 6, spread=0.01)   # 18 rows in 6 tight groups: sqrt(18) -> k <= 4
+    k, scores = estimate_k(vectors)
+    assert max(scores) == 4 and k <= 4
