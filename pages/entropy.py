@@ -41,7 +41,7 @@ with right:
     scatter_rows = views.scatter(frame, "response_entropy_bits", column, specs, key=f"entropy_scatter_{column}")
 picked = np.union1d(hist_rows, scatter_rows)
 views.rows_panel(dataset, frame, picked, ["response_entropy_bits", column], key="entropy_rep_rows",
-                 empty_hint="Select bars, or drag a box or lasso on the scatter, to see the rows.")
+                 empty_hint="Drag a box over bars, or a box or lasso on the scatter, to see the rows.")
 
 with st.expander(f"Repetitive rows ({int(repetitive.sum()):,})"):
     views.rows_panel(dataset, frame, np.flatnonzero(repetitive),

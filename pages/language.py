@@ -32,7 +32,7 @@ cell_rows = views.matrix(view.reset_index(drop=True), "prompt_language", "respon
                          row_title="prompt", col_title="response")
 views.rows_panel(dataset, frame, positions[cell_rows],
                  ["prompt_language", "response_language", "prompt_language_score", "response_language_score"],
-                 key="language_cell_rows", empty_hint="Click a cell (or drag a box) to see its rows.")
+                 key="language_cell_rows", empty_hint="Drag a box around cells (or click one) to see their rows.")
 
 st.subheader("Detector confidence")
 score_rows = views.histogram(frame, ["prompt_language_score", "response_language_score"], specs, key="language_scores")

@@ -26,7 +26,7 @@ k1.metric("Rows", f"{len(frame):,}")
 k2.metric("Median total tokens", f"{np.median(frame['total_tokens']):,.0f}" if len(frame) else "–")
 k3.metric("Total tokens", f"{int(frame['total_tokens'].sum()):,}")
 k4.metric(f"Over {context:,} tokens", f"{int(over.sum()):,}", f"{100 * over.mean():.1f} % of rows" if len(frame) else None,
-          delta_color="off")
+          delta_color="off", delta_arrow="off")
 
 st.subheader("Percentiles")
 table = pd.DataFrame({role: distribution(frame[f"{role}_tokens"]) for role in ("prompt", "response", "total")}).T

@@ -15,9 +15,9 @@ json_summary, code_summary, markdown = summary["json"], summary["code"], summary
 
 k1, k2, k3, k4 = st.columns(4)
 k1.metric("Valid JSON", f"{json_summary['valid_json_pct']} %" if json_summary["valid_json_pct"] is not None else "–",
-          f"{json_summary['rows_with_json']:,} rows with JSON", delta_color="off")
+          f"{json_summary['rows_with_json']:,} rows with JSON", delta_color="off", delta_arrow="off")
 k2.metric("Valid code", f"{code_summary['valid_code_pct']} %" if code_summary["valid_code_pct"] is not None else "–",
-          f"{code_summary['valid'] + code_summary['invalid']:,} rows with checked code", delta_color="off")
+          f"{code_summary['valid'] + code_summary['invalid']:,} rows with checked code", delta_color="off", delta_arrow="off")
 k3.metric("Unclosed code fences", f"{markdown['unclosed_fence_rows']:,}")
 k4.metric("Unbalanced tables", f"{markdown['unbalanced_table_rows']:,}")
 st.caption("JSON: a ```json block, or a bare object/array when the prompt asks for JSON. 'broken' looks like "
@@ -38,7 +38,7 @@ st.subheader("Code languages")
 language_rows = views.bar_counts(frame, "code_languages", key="validity_languages", split=",",
                                  x_title="fence language")
 views.rows_panel(dataset, frame, language_rows, ["code_languages", "code_state", "code_invalid_count"],
-                 key="validity_language_rows", empty_hint="Click a language to see its rows.")
+                 key="validity_language_rows", empty_hint="Drag a box over a language bar (or click it) to see its rows.")
 
 st.subheader("Markdown")
 problems = frame[["has_unclosed_code_fence", "has_unbalanced_table"]].copy()

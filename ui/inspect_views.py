@@ -83,7 +83,8 @@ def tokenizer_picker(key: str = "tokenizer_picker") -> str:
 
 def _layout(fig: go.Figure, x_title: str, y_title: str = "rows") -> go.Figure:
     fig.update_layout(height=CHART_HEIGHT, margin=dict(l=10, r=10, t=30, b=10), xaxis_title=x_title,
-                      yaxis_title=y_title, dragmode="select", legend=dict(orientation="h", y=1.12))
+                      yaxis_title=y_title, dragmode="select", clickmode="event+select",
+                      legend=dict(orientation="h", y=1.12))
     return fig
 
 
@@ -187,12 +188,15 @@ def matrix(frame: pd.DataFrame, row_column: str, col_column: str, key: str, *, t
     groups = pd.DataFrame({"r": rows_cat, "c": cols_cat}).groupby(["r", "c"]).indices
     cells = sorted(groups.items(), key=lambda kv: -len(kv[1]))
     counts = np.array([len(idx) for _, idx in cells], dtype=np.float64)
-    sizes = 14 + 46 * np.sqrt(counts / counts.max()) if len(counts) else []
+    shade = np.log10(counts + 1) / np.log10(counts.max() + 1) if len(counts) else counts
     fig = go.Figure(go.Scatter(
         x=[c for (_, c), _ in cells], y=[r for (r, _), _ in cells], mode="markers+text",
         text=[f"{int(n):,}" for n in counts], textposition="middle center",
-        marker=dict(symbol="square", size=sizes, color=np.log10(counts + 1) if len(counts) else [],
-                    colorscale="Blues", showscale=False, line=dict(width=1, color="#888")),
+        textfont=dict(color=["white" if s > 0.55 else "#1f2937" for s in shade]),
+        marker=dict(symbol="square", size=22 + 30 * np.sqrt(counts / counts.max()) if len(counts) else [],
+                    color=shade, cmin=0, cmax=1, colorscale=[[0, "#dbeafe"], [1, "#1e3a8a"]], showscale=False,
+                    line=dict(width=1, color="#64748b")),
+        unselected=dict(marker=dict(opacity=0.5)),
         hovertemplate=f"{row_title or row_column} %{{y}} → {col_title or col_column} %{{x}}: %{{text}} rows<extra></extra>"))
     fig.update_xaxes(type="category")
     fig.update_yaxes(type="category")
@@ -205,7 +209,7 @@ def matrix(frame: pd.DataFrame, row_column: str, col_column: str, key: str, *, t
 # ---------------------------------------------------------------- rows behind a selection
 
 def rows_panel(dataset: Dataset, frame: pd.DataFrame, rows: np.ndarray, columns: Sequence[str], key: str, *,
-               empty_hint: str = "Click a bar or drag a box on the chart to see the rows behind it.") -> None:
+               empty_hint: str = "Drag a box over bars (or click one) to see the rows behind them.") -> None:
     """The selected rows as a table (with `columns`); picking one opens it as a rendered conversation."""
     if len(rows) == 0:
         st.caption(empty_hint)
