@@ -15,12 +15,21 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
+import orjson
+
 from core.errors import SieveInputError
 from core.io import RawRecord, parse_json_bytes
 
 # A complete string, or a lone quote (a string the buffer cuts off), or a structural character.
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{},]', re.S)
+# Inside an element only brackets matter: skip everything else (strings whole) in one C-level match.
+_INSIDE = re.compile(rb'(?:[^"\[\]{}]+|"[^"\\]*(?:\\.[^"\\]*)*")*', re.S)
 _SPACE = b" \t\r\n"
+_LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
+# Where a record most likely ends in a file written one record per line (or pretty-printed): a '}'
+# with a line break next to the following ',' or ']'. A guess, checked by parsing (see _whole_element).
+_LIKELY_END = re.compile(rb"\}(?=[ \t\r]*(?:\n[ \t\r\n]*[,\]]|[,\]][ \t\r]*\n))")
+_GUESSES = 8
 # Keys whose array is part of one record, never a list of records.
 _RECORD_KEYS = {b'"messages"', b'"conversations"', b'"conversation"', b'"chosen"', b'"rejected"',
                 b'"history"', b'"replies"', b'"tools"', b'"prompt"', b'"input"'}
@@ -55,6 +64,7 @@ def iter_json_array(chunks: Iterable[bytes], notes: list[str], path: str) -> Ite
     root_start = None         # offset of the top-level '{' or '['
     last_key = None           # last string seen at depth 1 of a wrapper object
     index = 0
+    parsed_ahead = None       # (elem_start, value) of an element the fast path already parsed
 
     def refill() -> bool:
         nonlocal buf, eof, pos, elem_start, root_start
@@ -71,13 +81,16 @@ def iter_json_array(chunks: Iterable[bytes], notes: list[str], path: str) -> Ite
         return True
 
     def element(end: int) -> RawRecord | None:
-        nonlocal index
+        nonlocal index, parsed_ahead
         raw = buf[elem_start:end]
         stripped = raw.strip(_SPACE)
         if not stripped:
             return None
         line = lines.at(buf, elem_start + (len(raw) - len(raw.lstrip(_SPACE))))
-        value, error, field, warning = parse_json_bytes(stripped)
+        if parsed_ahead is not None and parsed_ahead[0] == elem_start:
+            value, error, field, warning = parsed_ahead[1], None, None, None
+        else:
+            value, error, field, warning = parse_json_bytes(stripped)
         if error is None and not isinstance(value, dict):
             error = f"expected a JSON object, got {type(value).__name__}"
         record = RawRecord(index, line, value if error is None else None, stripped, error, field, warning=warning)
@@ -85,6 +98,16 @@ def iter_json_array(chunks: Iterable[bytes], notes: list[str], path: str) -> Ite
         return record
 
     while True:
+        if array_depth is not None and depth == array_depth and pos == elem_start:
+            found = _whole_element(buf, pos)  # fast path: the element in one orjson call, no scanning
+            if found:
+                pos, parsed_ahead = found[0], (elem_start, found[1])
+        if array_depth is not None and depth > array_depth:
+            pos = _INSIDE.match(buf, pos).end()
+            if pos >= len(buf) or buf[pos] == 0x22:  # end of buffer, or a string it cuts off
+                if refill():
+                    continue
+                break
         match = _TOKEN.search(buf, pos)
         if match is None or match.group() == b'"':
             if refill():
@@ -150,6 +173,26 @@ def iter_json_array(chunks: Iterable[bytes], notes: list[str], path: str) -> Ite
                         raw=rest, error="truncated JSON: the file ends inside this record")
     else:
         notes.append("truncated JSON: the file ends before the closing ']' (every record before it was read)")
+
+
+def _whole_element(buf: bytes, pos: int) -> tuple[int, dict] | None:
+    """(end, value) when an object starting at `pos` ends at one of the likely ends in the buffer.
+
+    Safe: if buf[start:end] parses as one JSON object, that object's closing brace is at end - 1,
+    because tokenizing from `start` is the same whether or not the rest of the file follows.
+    """
+    start = _LEADING_SPACE.match(buf, pos).end()
+    if start >= len(buf) or buf[start] != 0x7B:
+        return None
+    for guess, match in enumerate(_LIKELY_END.finditer(buf, start)):
+        if guess == _GUESSES:
+            return None
+        end = match.end()
+        try:
+            return end, orjson.loads(buf[start:end])
+        except orjson.JSONDecodeError:
+            continue
+    return None
 
 
 def _is_wrapper(depth: int, last_key: bytes | None) -> bool:

@@ -173,3 +173,20 @@ def test_nan_written_by_python_json_is_read_as_null_with_a_warning(tmp_path, nam
     assert record["meta"]["extra"] == {"score": None}
     assert record["meta"]["warnings"] == ["NaN/Infinity in the input read as null"]
     assert result.report.warnings == ["NaN/Infinity in the input read as null (1 records)"]
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+@pytest.mark.parametrize("chunk_size", [5, 1 << 20])
+def test_array_splitter_fast_path_and_fallback_agree(indent, chunk_size):
+    """Records with many nested objects: more likely-looking ends than the fast path tries."""
+    rows = [{"id": f"c{i}", "messages": [{"role": "user" if t % 2 == 0 else "assistant",
+                                          "content": f"turn {t} }},\n] ok"} for t in range(2 + 5 * i)]}
+            for i in range(4)]
+    if indent is None:
+        text = ("[\n" + ",\n".join(json.dumps(r) for r in rows) + "\n]").encode()
+    else:
+        text = json.dumps(rows, indent=indent).encode()
+    records = list(iter_json_array(_chunks(text, chunk_size), [], "x.json"))
+    assert [r.value for r in records] == rows
+    lines = text.decode().splitlines()
+    assert [lines[r.line - 1].strip()[:1] for r in records] == ["{"] * 4
