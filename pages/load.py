@@ -65,6 +65,15 @@ def load_upload(data: bytes, name: str, format: str | None) -> None:
         state.set_load_result(result, name)
 
 
+def dataset_shape(result) -> dict:
+    """Roles and turn counts (what `inspect` prints), once per loaded result rather than per rerun."""
+    cached = st.session_state.get("load.shape")
+    if cached is None or cached[0] is not result:  # holding the result keeps the identity check sound
+        cached = (result, inspect_summary(result))
+        st.session_state["load.shape"] = cached
+    return cached[1]
+
+
 def show_summary(result) -> None:
     detection, report = result.detection, result.report
     format_col, confidence_col, input_col, loaded_col, rejected_col = st.columns(5)
@@ -78,7 +87,7 @@ def show_summary(result) -> None:
                f"{report.loaded + len(report.rejected):,} of {report.input_records:,} input records "
                + ("✓" if balanced else "✗ (does not add up)")
                + (f" · {result.dataset.num_rows:,} conversations" if result.dataset.num_rows != report.loaded else ""))
-    shape = inspect_summary(result)
+    shape = dataset_shape(result)
     st.caption("Roles: " + " · ".join(f"{role} {n:,}" for role, n in shape["roles"].items())
                + " — messages per conversation: " + ", ".join(f"{k} ({v:,})" for k, v in shape["turns"].items())
                + (f" — {shape['preference_pairs']:,} with a rejected alternative" if shape["preference_pairs"] else ""))
