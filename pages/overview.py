@@ -20,18 +20,19 @@ detection = result.detection
 st.caption(f"{state.source_label()} · {result.path} · format **{detection.format}** "
            f"(confidence {detection.confidence:.0%}) · tokens counted with **{tokenizer}**")
 
-k = st.columns(6)
-k[0].metric("Conversations", f"{summary['rows']:,}")
-k[1].metric("Median tokens", f"{summary['tokens']['total']['p50']:,.0f}" if summary["rows"] else "–",
-            help="Total tokens per conversation (all messages)")
-k[2].metric("p95 tokens", f"{summary['tokens']['total']['p95']:,.0f}" if summary["rows"] else "–")
-k[3].metric("Mean entropy", f"{summary['entropy']['mean_response_entropy_bits']:.2f} bits"
-            if summary["entropy"]["mean_response_entropy_bits"] is not None else "–")
-k[4].metric("Valid JSON", f"{summary['json']['valid_json_pct']} %" if summary["json"]["valid_json_pct"] is not None
-            else "–", help=f"{summary['json']['rows_with_json']:,} rows contain JSON")
+top, bottom = st.columns(3), st.columns(3)
+top[0].metric("Conversations", f"{summary['rows']:,}")
+top[1].metric("Median tokens", f"{summary['tokens']['total']['p50']:,.0f}" if summary["rows"] else "–",
+              help="Total tokens per conversation (all messages)")
+top[2].metric("p95 tokens", f"{summary['tokens']['total']['p95']:,.0f}" if summary["rows"] else "–")
+mean_entropy = summary["entropy"]["mean_response_entropy_bits"]
+bottom[0].metric("Mean entropy (bits)", f"{mean_entropy:.2f}" if mean_entropy is not None else "–",
+                 help="Shannon entropy of each response's words, averaged")
+bottom[1].metric("Valid JSON", f"{summary['json']['valid_json_pct']} %" if summary["json"]["valid_json_pct"] is not None
+                 else "–", help=f"{summary['json']['rows_with_json']:,} rows contain JSON")
 languages = summary["languages"]["response"]
-k[5].metric("Response languages", f"{len(languages):,}",
-            help=", ".join(f"{code}: {n:,}" for code, n in languages.items()))
+bottom[2].metric("Response languages", f"{len(languages):,}",
+                 help=", ".join(f"{code}: {n:,}" for code, n in languages.items()))
 
 report = result.report
 if report.rejected:
@@ -83,8 +84,7 @@ if not found:
     st.success("No planted-style problem found: no duplicates, broken JSON or code, broken markdown, "
                "language mismatches, very long or very short rows.")
 for title, ids, columns, explanation in problems:
-    label = f"{'⚠️' if ids else '✅'} {title}: {len(ids):,}"
-    with st.expander(label, expanded=False):
+    with st.expander(f"{title}: {len(ids):,}", icon=":material/warning:" if ids else ":material/check_circle:"):
         st.caption(explanation)
         if ids:
             from ui.widgets import conversation_picker

@@ -133,7 +133,7 @@ def histogram(frame: pd.DataFrame, columns: Sequence[str], specs: dict[str, Colu
                               xbins=dict(start=float(edges[0]), end=float(edges[-1]) + size, size=float(size)))
     fig.update_layout(barmode="overlay", showlegend=len(columns) > 1)
     if log_y:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(type="log", dtick=1)  # ticks at 1, 10, 100… only
     if vline is not None:
         fig.add_vline(x=vline, line_dash="dash", line_color="crimson", annotation_text=vline_label)
     _layout(fig, axis_title(specs[columns[0]]) if len(columns) == 1 else specs[columns[0]].unit or "")

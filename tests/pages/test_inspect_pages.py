@@ -56,7 +56,7 @@ def test_overview_shows_core_numbers_and_the_planted_problems(scored, summary):
     assert shown["Conversations"] == f"{scored.num_rows:,}"
     assert shown["Median tokens"] == f"{summary['tokens']['total']['p50']:,.0f}"
     assert shown["Valid JSON"] == f"{summary['json']['valid_json_pct']} %"
-    assert shown["Mean entropy"] == f"{summary['entropy']['mean_response_entropy_bits']:.2f} bits"
+    assert shown["Mean entropy (bits)"] == f"{summary['entropy']['mean_response_entropy_bits']:.2f}"
     labels = " | ".join(e.label for e in app.expander)
     duplicates = deduplicate(load_sample().dataset.table, ExactDedup(fields="conversation")).ledger.num_rows
     assert f"Exact duplicate conversations: {duplicates:,}" in labels
