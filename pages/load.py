@@ -42,13 +42,13 @@ def choose_source() -> None:
         if state.source_label() != "sample":
             st.caption(f"Showing the last upload, **{state.source_label()}**. Upload another file to replace it.")
         return
-    load_upload(uploaded.getvalue(), uploaded.name, None if choice == AUTO else choice)
+    load_upload(uploaded, uploaded.name, None if choice == AUTO else choice)
 
 
-def load_upload(data: bytes, name: str, format: str | None) -> None:
+def load_upload(file, name: str, format: str | None) -> None:
     """Read an upload with bad records set aside; make it current unless nothing at all could be read."""
     try:
-        result = cache.load_upload(data, name, format)
+        result = cache.load_upload(file, name, format)
     except SieveInputError as exc:
         # The core message speaks CLI ("--format"); on this page the override is the Format box.
         message = str(exc).replace("choose one with --format", "choose one in the Format box above")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from typing import Sequence
+from typing import BinaryIO, Sequence
 
 import streamlit as st
 
@@ -26,14 +26,21 @@ def load_sample():
     return core_load_sample()
 
 
-def load_upload(data: bytes, name: str, format: str | None = None):
-    """An uploaded file as a LoadResult (bad records rejected, not fatal), cached by content hash + format."""
+def load_upload(file: BinaryIO, name: str, format: str | None = None):
+    """An uploaded file as a LoadResult (bad records rejected, not fatal), cached by content hash + format.
+
+    `file` is the seekable upload itself (st.file_uploader's UploadedFile): hashing and copying it
+    in place avoids one more in-memory copy of a file that may be a gigabyte.
+    """
     import hashlib
-    return _load_upload(hashlib.sha256(data).hexdigest(), name, format, data)
+    file.seek(0)
+    digest = hashlib.file_digest(file, "sha256").hexdigest()
+    return _load_upload(digest, name, format, file)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _load_upload(digest: str, name: str, format: str | None, _data: bytes):
+def _load_upload(digest: str, name: str, format: str | None, _file: BinaryIO):
+    import shutil
     import tempfile
     from pathlib import Path
 
@@ -42,7 +49,9 @@ def _load_upload(digest: str, name: str, format: str | None, _data: bytes):
     # The loaders read paths (extension decides .gz/.zst/.csv…): a private temp dir, gone after the load.
     with tempfile.TemporaryDirectory(prefix="sieve-upload-") as folder:
         path = Path(folder) / (Path(name).name or "upload")
-        path.write_bytes(_data)
+        _file.seek(0)
+        with open(path, "wb") as out:
+            shutil.copyfileobj(_file, out, length=1 << 20)
         bar = st.progress(0.0, text=f"Reading {name}…")
         try:
             return load_dataset(path, format=format, on_error="skip", options={"source_name": name},
