@@ -251,7 +251,10 @@ Clean records that a naive check flags. A page that flags them is showing a fals
 | `sharegpt.json` | ShareGPT (`conversations` with `from`/`value`) | system turns, multi-turn, `tools` on tool-use records |
 | `openai.jsonl` | OpenAI messages | system prompts on about half the records, one `tool_calls` conversation |
 | `preferences.jsonl` | Anthropic HH (`chosen`/`rejected` transcripts) | preference pairs: the rejected answer is worse (wrong, curt, rude) |
-| `build_sample.py`, `_*.py` | generator | `python sample_data/build_sample.py` rewrites the three files and this README |
+| `build_sample.py`, `_*.py` | generator | `python sample_data/build_sample.py` rewrites the data files and this README |
+
+The generator is deterministic and tests elsewhere pin planted ids (`alp-0025`, …): keep edits
+id-preserving (no added or removed records, no extra random draws), or update those tests too.
 
 ## Licence
 
