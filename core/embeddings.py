@@ -62,6 +62,16 @@ def is_ready(model: str) -> bool:
     return model != "static" or (static_model_path() / "config.json").is_file()
 
 
+def is_static(model: str) -> bool:
+    """True for model2vec static models (thousands of rows/s on a CPU), False for transformers (tens)."""
+    if model in EMBEDDING_MODELS:
+        return model == "static"
+    try:
+        return folder_kind(model) == "model2vec"
+    except SieveInputError:
+        return True  # not a model folder at all: loading it will say so, quickly
+
+
 def describe(model: str) -> str:
     """One line for the UI: what `model` is and what its first use costs."""
     if model == "static":

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.embeddings import EMBEDDING_MODELS, describe, is_ready
+from core.embeddings import EMBEDDING_MODELS, describe, is_ready, is_static
 from core.errors import SieveError
 from core.schema import role_texts
 from core.topics import umap_available, word_cloud
@@ -75,7 +75,7 @@ if model is None:
     st.stop()
 st.caption(f"Model: {describe(model)}.")
 
-slow = model not in ("static",) and dataset.num_rows > SLOW_MODEL_ROWS
+slow = not is_static(model) and dataset.num_rows > SLOW_MODEL_ROWS
 if slow and not st.session_state.get(f"topics.go.{dataset.fingerprint}.{field}.{model}"):
     st.info(f"Embedding {dataset.num_rows:,} rows with this model takes about "
             f"{dataset.num_rows / 30 / 60:.0f} min on a CPU; the static model takes seconds.")

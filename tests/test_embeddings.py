@@ -116,3 +116,9 @@ def test_opening_the_module_imports_no_model_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=str(embeddings.Path(embeddings.__file__).parent.parent))
     assert out.stdout.strip() == "[]"
+
+
+def test_static_or_transformer_is_told_from_the_folder(tiny_bert, tiny_static, tmp_path):
+    assert embeddings.is_static("static") and not embeddings.is_static("minilm")
+    assert embeddings.is_static(str(tiny_static)) and not embeddings.is_static(str(tiny_bert))
+    assert embeddings.is_static(str(tmp_path))  # not a model: loading fails fast with a message
