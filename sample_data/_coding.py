@@ -227,7 +227,7 @@ HAVING COUNT(*) > 1
 ORDER BY occurrences DESC;
 {F}
 
-`LOWER()` catches duplicates that differ only in case (`Ana@x.com` vs `ana@x.com`). To see the full rows, join this result back to `users` on `LOWER(users.email)`."""),
+`LOWER()` catches duplicates that differ only in case (`Ana@example.com` vs `ana@example.com`). To see the full rows, join this result back to `users` on `LOWER(users.email)`."""),
 
     ("Explain the difference between INNER JOIN and LEFT JOIN with an example.", "",
      f"""Suppose you have `authors(id, name)` and `books(id, author_id, title)`, and one author has no books yet.

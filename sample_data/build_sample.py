@@ -179,8 +179,10 @@ def lookalikes(entries: list[dict]) -> list[tuple[str, list[dict], str]]:
     translations = [e for e in entries if e["category"] == "translation"]
     translations.append(find(entries, "请帮我把这句话翻译成英文"))
     labels = [e for e in entries if e["category"] == "classification"]
+    emails = [find(entries, "Find all email addresses"), find(entries, "Write a Python function that validates an email")]
     return [("ok_translation", translations, "translation requests: the answer is in another language on purpose"),
-            ("ok_short_label", labels, "sentiment labels: one-word answers that are complete")]
+            ("ok_short_label", labels, "sentiment labels: one-word answers that are complete"),
+            ("ok_example_email", emails, "coding answers that use example addresses (reserved example domains), not PII")]
 
 
 # ---------------------------------------------------------------- serialisation per format

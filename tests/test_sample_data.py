@@ -173,6 +173,13 @@ def test_translation_lookalikes_are_translation_requests_in_another_language(rec
         assert lang(prompt(record)) != lang(response(record)), rid
 
 
+def test_example_email_lookalikes_only_use_reserved_example_domains(records):
+    (ids,) = ids_of("ok_example_email")
+    for rid in ids:
+        emails = re.findall(PII_PATTERNS["email"], response(records[rid]))
+        assert emails and all(re.search(r"@(?:[\w-]+\.)*example\.(?:com|org|net|co\.uk)$", e) for e in emails), emails
+
+
 def test_short_label_lookalikes_are_complete_one_word_answers(records):
     (ids,) = ids_of("ok_short_label")
     assert {response(records[rid]) for rid in ids} == {"Positive", "Negative", "Neutral"}
