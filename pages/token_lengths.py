@@ -35,13 +35,22 @@ st.dataframe(table, width="stretch")
 st.caption(f"Counted with the {tokenizer} tokenizer, each message on its own, without special tokens; "
            f"percentiles p{', p'.join(map(str, PERCENTILES))}.")
 
+zoom = st.toggle("Zoom to the 99th percentile", value=True, key="token_lengths_zoom",
+                 help="A few very long rows squash the histograms; the longest 1 % are left out of the charts")
+
+
+def upper(columns: list[str]) -> float | None:
+    return float(np.percentile(frame[columns].to_numpy(), 99)) if zoom and len(frame) else None
+
+
 st.subheader("Prompt and response")
-role_rows = views.histogram(frame, ["prompt_tokens", "response_tokens"], specs, key="token_hist_roles")
+roles = ["prompt_tokens", "response_tokens"]
+role_rows = views.histogram(frame, roles, specs, key="token_hist_roles", upper=upper(roles))
 views.rows_panel(dataset, frame, role_rows, ["prompt_tokens", "response_tokens", "total_tokens"], key="token_roles")
 
 st.subheader("Whole conversation")
 total_rows = views.histogram(frame, ["total_tokens"], specs, key="token_hist_total", vline=context,
-                             vline_label=f"context {context:,}")
+                             vline_label=f"context {context:,}", upper=upper(["total_tokens"]))
 views.rows_panel(dataset, frame, total_rows, ["total_tokens", "turns"], key="token_total")
 
 with st.expander(f"Rows over the context length ({int(over.sum()):,})"):

@@ -117,27 +117,32 @@ def selected_groups(event, group_rows: list[np.ndarray], by: str) -> np.ndarray:
 
 
 def histogram(frame: pd.DataFrame, columns: Sequence[str], specs: dict[str, ColumnSpec], key: str, *,
-              vline: float | None = None, vline_label: str = "", log_y: bool = False) -> np.ndarray:
-    """Overlaid histograms of `columns` on shared bins; returns the selected rows."""
+              vline: float | None = None, vline_label: str = "", log_y: bool = False,
+              upper: float | None = None) -> np.ndarray:
+    """Overlaid histograms of `columns` on shared bins (values above `upper` left out); returns selected rows."""
     values = [pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=np.float64) for c in columns]
-    finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.zeros(0)
+    drawn = [np.isfinite(v) & (v <= upper if upper is not None else True) for v in values]
+    finite = np.concatenate([v[m] for v, m in zip(values, drawn)]) if values else np.zeros(0)
     fig, trace_rows = go.Figure(), []
     if finite.size:
         spec = specs[columns[0]]
         edges = np.histogram_bin_edges(finite, bins=spec.bins or 50)
         size = max((edges[1] - edges[0]) if len(edges) > 1 else 1.0, 1.0 if spec.dtype == "int" else 1e-9)
-        for column, v in zip(columns, values):
-            rows = np.flatnonzero(np.isfinite(v))
+        for column, v, mask in zip(columns, values, drawn):
+            rows = np.flatnonzero(mask)
             trace_rows.append(rows)
             fig.add_histogram(x=v[rows], name=column, opacity=0.7 if len(columns) > 1 else 1.0,
                               xbins=dict(start=float(edges[0]), end=float(edges[-1]) + size, size=float(size)))
     fig.update_layout(barmode="overlay", showlegend=len(columns) > 1)
     if log_y:
         fig.update_yaxes(type="log", dtick=1)  # ticks at 1, 10, 100… only
-    if vline is not None:
+    if vline is not None and (upper is None or vline <= upper):
         fig.add_vline(x=vline, line_dash="dash", line_color="crimson", annotation_text=vline_label)
     _layout(fig, axis_title(specs[columns[0]]) if len(columns) == 1 else specs[columns[0]].unit or "")
     event = st.plotly_chart(fig, on_select="rerun", key=key, selection_mode=("points", "box"))
+    hidden = sum(int((np.isfinite(v) & ~m).sum()) for v, m in zip(values, drawn))
+    if hidden:
+        st.caption(f"{hidden:,} values above {upper:,.0f} are not drawn.")
     return selected_rows(event, trace_rows)
 
 
