@@ -68,6 +68,10 @@ class FileInfo:
     compression: str | None
     notes: list[str] = field(default_factory=list)
 
+    def describe(self) -> str:
+        names = {"json": "JSON", "jsonl": "JSON Lines", "csv": "CSV", "parquet": "Parquet"}
+        return f"file read as {names[self.kind]}" + (f" ({self.compression})" if self.compression else "")
+
 
 def split_suffixes(path: str | os.PathLike) -> tuple[str | None, str | None]:
     """(kind by extension or None, compression or None) from a file name."""

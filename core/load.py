@@ -73,7 +73,9 @@ def detect_file(path: str | os.PathLike) -> Detection:
     """Format, confidence and evidence from the first records of a file."""
     info = inspect_file(path)
     sample = list(islice(iter_records(path, info), SAMPLE_RECORDS))
-    return detect_records(sample, info.notes)
+    detection = detect_records(sample, info.notes)
+    detection.evidence.append(info.describe())
+    return detection
 
 
 class _IdRegistry:
@@ -145,6 +147,7 @@ class BatchReader:
                 raise SieveInputError(f"unknown format '{format}'; choose one of {', '.join(FORMATS)}",
                                       file=self.source_name)
             self.detection = forced_detection(format, self._sample, self.info.notes)
+        self.detection.evidence.append(self.info.describe())
         self.module = MODULES[self.detection.format]
         self.report = LoadReport()
         self._ids = _IdRegistry()

@@ -99,3 +99,14 @@ def join_prompt(instruction: str, context: str) -> str:
 
 def has_keys(record: dict, *keys: str) -> bool:
     return all(k in record for k in keys)
+
+
+def json_text_list(value: Any) -> Any:
+    """A list stored as JSON text (common in Parquet/CSV exports) as the list; anything else as is."""
+    if isinstance(value, str) and value.lstrip()[:1] == "[":
+        import orjson
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.formats.base import (Parsed, RecordError, take_id, type_name, unmapped)
+from core.formats.base import Parsed, RecordError, json_text_list, take_id, type_name, unmapped
 from core.formats.tools import tools_to_openai
 
 NAME = "openai"
@@ -17,7 +17,7 @@ DPO_KEYS = frozenset({"input", "preferred_output", "non_preferred_output"})
 
 
 def detect(record: dict) -> tuple[float, list[str]]:
-    messages = record.get("messages")
+    messages = json_text_list(record.get("messages"))
     if isinstance(messages, list) and messages and isinstance(messages[0], dict):
         if "role" in messages[0]:
             looks_canonical = "meta" in record and "rejected" in record  # Sieve's own layout
@@ -70,6 +70,7 @@ def parse_message(m: Any, path: str) -> tuple[dict, dict]:
 
 
 def parse_messages(messages: Any, path: str, parsed: Parsed, offset: int = 0) -> list[dict]:
+    messages = json_text_list(messages)
     if not isinstance(messages, list):
         raise RecordError(path, f"expected a list of messages, got {type_name(messages)}")
     out = []

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from core.formats.base import Parsed, RecordError, optional_str, take_id, type_name, unmapped
+from core.formats.base import Parsed, RecordError, json_text_list, optional_str, take_id, type_name, unmapped
 from core.formats.tools import call_from_sharegpt, call_to_sharegpt, dumps_like_python, tools_to_sharegpt
 
 NAME = "sharegpt"
@@ -23,7 +23,7 @@ WRITE_ROLES = {"user": "human", "assistant": "gpt", "system": "system", "tool": 
 
 def _turns_key(record: dict) -> str:
     """`conversations`, or `messages` when its turns use from/value (LLaMA-Factory allows both)."""
-    if "conversations" not in record and _from_value(record.get("messages")):
+    if "conversations" not in record and _from_value(json_text_list(record.get("messages"))):
         return "messages"
     return "conversations"
 
@@ -33,9 +33,9 @@ def _from_value(turns: object) -> bool:
 
 
 def detect(record: dict) -> tuple[float, list[str]]:
-    if "conversations" not in record and _from_value(record.get("messages")):
+    if "conversations" not in record and _from_value(json_text_list(record.get("messages"))):
         return 0.9, ["messages[].from/value"]
-    turns = record.get("conversations")
+    turns = json_text_list(record.get("conversations"))
     if not isinstance(turns, list):
         return 0.0, []
     paired = "chosen" in record and "rejected" in record
@@ -96,7 +96,7 @@ def _parse_calls(text: str, path: str) -> list[dict]:
 
 def parse_conversation(record: dict, parsed: Parsed) -> list[dict]:
     key = _turns_key(record)
-    turns = record.get(key)
+    turns = json_text_list(record.get(key))
     if turns is None:
         raise RecordError(key, f"missing required field '{key}'")
     if not isinstance(turns, list):

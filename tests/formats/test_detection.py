@@ -66,7 +66,7 @@ def test_runner_up_is_in_the_evidence(tmp_path):
     path.write_text(json.dumps({"conversations": [{"from": "human", "value": "q"}],
                                 "chosen": {"from": "gpt", "value": "a"}, "rejected": {"from": "gpt", "value": "b"}}))
     detection = detect_file(path)
-    assert detection.evidence[-1] == "runner-up sharegpt: mean score 0.50 vs 1.00"
+    assert detection.evidence[-2:] == ["runner-up sharegpt: mean score 0.50 vs 1.00", "file read as JSON Lines"]
     assert detection.confidence == 1.0
 
 
@@ -75,7 +75,7 @@ def test_unknown_format_lists_the_keys(tmp_path):
     path.write_text('{"text": "a tweet", "label": "neither"}\n')
     detection = detect_file(path)
     assert (detection.format, detection.confidence) == ("unknown", 0.0)
-    assert detection.evidence == ["no known format matches; keys seen: text, label"]
+    assert detection.evidence == ["no known format matches; keys seen: text, label", "file read as JSON Lines"]
 
 
 @pytest.mark.parametrize("name,expected", [
@@ -85,3 +85,17 @@ def test_unknown_format_lists_the_keys(tmp_path):
     ("oasst.jsonl", "oasst")])
 def test_every_fixture_is_detected(formats_dir, name, expected):
     assert detect_file(formats_dir / name).format == expected
+
+
+def test_messages_stored_as_json_text_in_parquet(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    messages = json.dumps([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}])
+    turns = json.dumps([{"from": "human", "value": "hi"}, {"from": "gpt", "value": "yo"}])
+    pq.write_table(pa.table({"messages": [messages]}), tmp_path / "m.parquet")
+    pq.write_table(pa.table({"conversations": [turns]}), tmp_path / "c.parquet")
+    for name, expected in (("m.parquet", "openai"), ("c.parquet", "sharegpt")):
+        result = load_dataset(tmp_path / name)
+        assert result.detection.format == expected
+        assert [m["content"] for m in result.dataset.records()[0]["messages"]] == ["hi", "yo"]
+        assert result.detection.evidence[-1] == "file read as Parquet"
