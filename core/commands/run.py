@@ -11,7 +11,7 @@ from core.recipe import Recipe
 
 # engine name -> "module:function(recipe, steps, input, output, **options) -> summary dict".
 # The Ray engine registers itself here (with its extra --address option).
-ENGINES = {"local": "core.engine.local:run_files"}
+ENGINES = {"local": "core.engine.local:run_files", "ray": "core.engine.ray:run_files"}
 FORMATS = ("openai", "sharegpt", "alpaca", "parquet")
 
 
@@ -26,6 +26,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--format", choices=FORMATS, help="output format (default: the recipe's export format)")
     parser.add_argument("--input-format", help="input format if detection should be overridden")
     parser.add_argument("--engine", choices=sorted(ENGINES), default="local", help="execution engine")
+    parser.add_argument("--address", help="Ray engine: address of an existing Ray cluster (default: start a "
+                        "local Ray for this run); outputs are then directories of shards, see docs/scale-out.md")
     parser.add_argument("--batch-size", type=int, default=4096, help="rows per batch")
     parser.add_argument("--allow-plugins", action="store_true",
                         help="allow 'plugin' steps, which import and run Python code named in the recipe")
@@ -46,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
     engine = getattr(importlib.import_module(module_name), func_name)
     options = engine_options(args)
     if getattr(args, "address", None):
+        if args.engine != "ray":
+            from core.errors import SieveConfigError
+            raise SieveConfigError("--address names a Ray cluster: use it with --engine ray")
         options["address"] = args.address
     summary = engine(recipe, steps, args.input, args.output, **options)
     if args.json:
