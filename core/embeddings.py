@@ -178,7 +178,12 @@ def load_embedder(model: str = DEFAULT_MODEL) -> Embedder:
     if model == "minilm":
         return _load_folder(model, minilm_path(), "sentence-transformers")
     folder = Path(model).expanduser()
-    return _load_folder(model, folder, folder_kind(folder))
+    kind = folder_kind(folder)
+    try:
+        return _load_folder(model, folder, kind)
+    except Exception as exc:  # a user's folder: missing weights, wrong architecture, corrupt files
+        raise SieveInputError(f"cannot load this {kind} model: {type(exc).__name__}: {exc}",
+                              file=str(folder), field="model") from None
 
 
 def embed(texts: Sequence[str], model: str = DEFAULT_MODEL, *, batch_size: int = 256,

@@ -122,3 +122,9 @@ def test_static_or_transformer_is_told_from_the_folder(tiny_bert, tiny_static, t
     assert embeddings.is_static("static") and not embeddings.is_static("minilm")
     assert embeddings.is_static(str(tiny_static)) and not embeddings.is_static(str(tiny_bert))
     assert embeddings.is_static(str(tmp_path))  # not a model: loading fails fast with a message
+
+
+def test_a_broken_model_folder_is_a_message_naming_it(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "model2vec"}))  # no weights, no tokenizer
+    with pytest.raises(SieveInputError, match=f"{tmp_path}.*field 'model': cannot load this model2vec model"):
+        embed(["x"], str(tmp_path))
