@@ -35,8 +35,12 @@ def metric_frame(metrics: Sequence[Metric]) -> tuple[Dataset, pd.DataFrame]:
         st.error(str(exc))
         st.stop()
     names = tuple(c.name for m in metrics for c in m.columns())
-    keys = tuple(cache.step_key(m) for m in metrics)
-    return dataset, _frame(dataset, dataset.fingerprint, keys, names)
+    return dataset, _frame(dataset, dataset.fingerprint, step_keys(metrics), names)
+
+
+def step_keys(metrics: Sequence[Metric]) -> tuple[str, ...]:
+    """What identifies the metrics' columns in the cache (name and parameters)."""
+    return tuple(cache.step_key(m) for m in metrics)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -126,3 +126,14 @@ def test_profile_page_offers_the_report_as_html():
     assert "<title>Sieve metrics — sample</title>" in report and "YData Profiling" in report
     assert "response_entropy_bits" in report and "total_tokens" in report
     assert "code_languages" not in report  # free text stays out of the report
+
+
+def test_profile_page_can_add_spacy_entities():
+    from core.metrics.spacy_stats import SpacyStats
+
+    app = open_page("pages/profile.py")
+    app.toggle(key="profile_spacy").set_value(True).run()
+    assert not app.exception, [e.value for e in app.exception]
+    counts = score_table(load_sample().dataset.table, [SpacyStats()])["response_entity_labels"].to_pylist()
+    labels = {item.split(":")[0] for row in counts for item in row.split(",") if item}
+    assert labels and "response_entity_count" in app.get("iframe")[0].proto.srcdoc
