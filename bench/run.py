@@ -22,7 +22,7 @@ from pathlib import Path
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
-RECIPE = """\
+DEDUP_RECIPE = """\
 version: 1
 steps:
   - {kind: metric, name: text_length}
@@ -33,6 +33,10 @@ steps:
   - {kind: filter, name: regex, params: {pattern: "(?i)as an ai language model"}}
 export: {format: openai}
 """
+# The same without the global step: nothing is held for the whole input, so RSS must not grow.
+STREAMING_RECIPE = "\n".join(line for line in DEDUP_RECIPE.splitlines() if "dedup" not in line) + "\n"
+RECIPES = {"streaming": STREAMING_RECIPE, "dedup": DEDUP_RECIPE}
+RECIPE = DEDUP_RECIPE
 REFUSAL = "I'm sorry, but I can't help with that."
 
 
@@ -50,50 +54,56 @@ def generate(path: Path, rows: int) -> None:
                 {"role": "assistant", "content": answer}]}) + b"\n")
 
 
-def run_child(args: list[str]) -> tuple[float, int, str]:
-    """(seconds, peak RSS in MB, stdout) of one child process."""
+def run_child(args: list[str], work: Path) -> tuple[float, int, str]:
+    """(seconds, peak RSS in MB of this child alone, stdout) of one child process."""
+    out_path, err_path = work / "child.out", work / "child.err"
     started = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-    out, err = proc.communicate()
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        proc = subprocess.Popen(args, stdout=out, stderr=err, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)   # this child's own rusage (ru_maxrss in KB)
     seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise SystemExit(f"run failed ({proc.returncode}): {err.decode()[-2000:]}")
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; each size runs in a fresh interpreter
-    # started after the previous one ended, and sizes run from small to large.
-    import resource
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, peak_kb // 1024, out.decode()
+        raise SystemExit(f"run failed ({proc.returncode}): {err_path.read_text()[-2000:]}")
+    return seconds, usage.ru_maxrss // 1024, out_path.read_text()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--workdir", default="/tmp/sieve-bench-run")
+    parser.add_argument("--recipes", nargs="+", choices=sorted(RECIPES), default=["streaming", "dedup"])
     parser.add_argument("--keep-files", action="store_true")
     args = parser.parse_args()
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
-    (work / "recipe.yaml").write_text(RECIPE)
+    for name in args.recipes:
+        (work / f"{name}.yaml").write_text(RECIPES[name])
     try:
         for rows in sorted(args.sizes):
             data = work / f"input-{rows}.jsonl"
             started = time.perf_counter()
             generate(data, rows)
             print(f"generated {rows:,} rows ({data.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
-            seconds, peak_mb, out = run_child([sys.executable, "-m", "core", "run", str(work / "recipe.yaml"),
-                                              "--input", str(data), "--output", str(work / f"clean-{rows}.jsonl"),
-                                              "--rejected", str(work / f"rejected-{rows}.jsonl"), "--json"])
-            summary = json.loads(out)
-            assert summary["kept_rows"] + summary["dropped_rows"] == summary["input_rows"] == rows
-            print(f"{rows:>9,} rows: {seconds:6.1f} s, {rows / seconds:8,.0f} rows/s, peak RSS {peak_mb:,} MB; "
-                  f"kept {summary['kept_rows']:,}, dropped {summary['dropped_rows']:,} "
-                  f"({', '.join(f'{k}: {v:,}' for k, v in list(summary['by_reason'].items())[:4])})")
+            for name in args.recipes:
+                run_one(work, name, data, rows)
             if not args.keep_files:
                 for path in work.glob(f"*-{rows}.jsonl"):
                     path.unlink()
     finally:
         if not args.keep_files:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def run_one(work: Path, name: str, data: Path, rows: int) -> None:
+    seconds, peak_mb, out = run_child([sys.executable, "-m", "core", "run", str(work / f"{name}.yaml"),
+                                      "--input", str(data), "--output", str(work / f"clean-{rows}.jsonl"),
+                                      "--rejected", str(work / f"rejected-{rows}.jsonl"), "--json"], work)
+    summary = json.loads(out)
+    assert summary["kept_rows"] + summary["dropped_rows"] == summary["input_rows"] == rows
+    print(f"{name:9s} {rows:>9,} rows: {seconds:6.1f} s, {rows / seconds:8,.0f} rows/s, peak RSS {peak_mb:,} MB; "
+          f"kept {summary['kept_rows']:,}, dropped {summary['dropped_rows']:,} "
+          f"({', '.join(f'{k}: {v:,}' for k, v in list(summary['by_reason'].items())[:4])})", flush=True)
 
 
 if __name__ == "__main__":
