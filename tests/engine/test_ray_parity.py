@@ -1,0 +1,205 @@
+"""The Ray engine against the local engine: same kept rows, same ledger, same summary, same errors.
+
+One local Ray (2 CPUs) serves the module. The recipe exercises every Ray path at once: a
+model-backed metric (actor pool), a threshold filter, exact dedup and MinHash dedup (distributed,
+including a bucket of more than 64 rows, where the local code switches to star edges) and a dedup
+without a distributed implementation (resolved in one task).
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import random
+import sys
+from typing import ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from core.cli import main
+from core.schema import role_texts
+from core.steps import ColumnSpec, Deduplicator, DedupResult, Metric, register
+
+pytestmark = pytest.mark.ray
+ray = pytest.importorskip("ray")
+
+WORDS = ("river stone cloud paper lamp orange violin garden window copper silver forest engine "
+         "harbor meadow candle rocket pencil bridge marble").split()
+
+
+@register
+class FakeVowelModel(Metric):
+    """Vowel share of the response, standing in for a model-backed metric (runs in an actor pool)."""
+
+    name: ClassVar[str] = "test_ray_vowels"
+    uses_model: ClassVar[bool] = True
+
+    def columns(self):
+        return [ColumnSpec(name="test_vowel_share", dtype="float", description="vowel share", better="higher")]
+
+    def compute(self, table):
+        texts = role_texts(table, "response")
+        return {"test_vowel_share": np.array([sum(c in "aeiou" for c in t) / max(1, len(t)) for t in texts])}
+
+
+@register
+class FakeSameLengthDedup(Deduplicator):
+    """Rows whose response has the same length as an earlier one's (first kept): a non-distributed dedup."""
+
+    name: ClassVar[str] = "test_ray_same_length"
+
+    def signatures(self, table):
+        return pa.table({"id": table.column("id"),
+                         "key": pa.array([len(t) for t in role_texts(table, "response")], pa.int64())})
+
+    def resolve(self, sig):
+        first: dict[int, str] = {}
+        dropped, kept = [], []
+        for rid, key in zip(sig.column("id").to_pylist(), sig.column("key").to_pylist()):
+            if key in first:
+                dropped.append(rid)
+                kept.append(first[key])
+            else:
+                first[key] = rid
+        ledger = pa.table({"id": pa.array(dropped, pa.string()), "cluster": pa.array([0] * len(dropped), pa.int64()),
+                           "kept_id": pa.array(kept, pa.string()), "similarity": pa.array([1.0] * len(dropped))})
+        return DedupResult(clusters=ledger, ledger=ledger)
+
+
+RECIPE = """
+version: 1
+steps:
+  - {kind: metric, name: text_length}
+  - {kind: metric, name: test_ray_vowels}
+  - {kind: filter, name: threshold, params: {column: response_chars, min: 12}}
+  - {kind: filter, name: threshold, params: {column: test_vowel_share, min: 0.2}}
+  - {kind: dedup, name: exact}
+  - {kind: dedup, name: minhash, params: {threshold: 0.7, keep: longest}}
+  - {kind: dedup, name: test_ray_same_length}
+export: {format: openai}
+"""
+
+
+def sentence(rng: random.Random, n: int = 24) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def write_rows(path, n_rows: int = 3000) -> None:
+    """Alpaca rows: unique, exact copies, one-word edits, 80 near-copies of one text, short answers."""
+    rng = random.Random(7)
+    seeds = [sentence(rng) for _ in range(150)]
+    crowd = sentence(rng, 40)
+    lines = []
+    for i in range(n_rows):
+        roll = rng.random()
+        if i % 37 == 0:
+            words = crowd.split()
+            words[i % 40] = "changed"
+            instruction = " ".join(words)          # one bucket of ~80 rows: the star-edge case
+        elif roll < 0.15:
+            instruction = rng.choice(seeds)
+        elif roll < 0.35:
+            words = rng.choice(seeds).split()
+            words[rng.randrange(len(words))] = rng.choice(WORDS) + "x"
+            instruction = " ".join(words)
+        else:
+            instruction = sentence(rng)
+        output = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 60))) + "." * (i % 7)
+        lines.append(json.dumps({"instruction": instruction, "input": "", "output": output}))
+    lines.insert(1234, "{this line is not JSON")
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _unregister_fakes():
+    yield
+    from core.steps import _REGISTRY
+    for key in [("metric", "test_ray_vowels"), ("dedup", "test_ray_same_length")]:
+        _REGISTRY.pop(key, None)
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    from ray import cloudpickle
+    from core.engine.ray import start_local_ray, stop_local_ray
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import a test module
+    temp_dir = start_local_ray(num_cpus=2)
+    yield
+    stop_local_ray(temp_dir)
+
+
+def run_cli(capsys, *args) -> tuple[int, dict | None, str]:
+    code = main(["run", *map(str, args), "--json"])
+    captured = capsys.readouterr()
+    return code, (json.loads(captured.out) if code == 0 else None), captured.err
+
+
+def read_ledger(paths) -> dict[str, dict]:
+    rows = pa.concat_tables([pq.read_table(p) for p in paths]).to_pylist()
+    return {r["id"]: r for r in rows}
+
+
+def test_ray_engine_keeps_and_drops_the_same_rows_as_the_local_engine(local_ray, tmp_path, capsys):
+    source = tmp_path / "rows.jsonl"
+    write_rows(source)
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(RECIPE)
+
+    code, local, err = run_cli(capsys, recipe, "--input", source, "--output", tmp_path / "local.jsonl",
+                               "--ledger", tmp_path / "local.ledger.parquet")
+    assert code == 0, err
+    code, on_ray, err = run_cli(capsys, recipe, "--input", source, "--output", tmp_path / "ray.jsonl",
+                                "--engine", "ray", "--rejected", tmp_path / "ray.rejected")
+    assert code == 0, err
+
+    for key in ("input_rows", "kept_rows", "dropped_rows", "by_reason", "by_step", "funnel"):
+        assert on_ray[key] == local[key], key
+    assert local["input_rows"] == 3001
+    # every kind of drop happened, so the comparison means something
+    assert {"unreadable: invalid JSON", "response_chars<12", "exact: duplicate", "minhash: duplicate",
+            "test_ray_same_length: duplicate"} <= set(local["by_reason"])
+    assert local["by_reason"]["minhash: duplicate"] > 80
+
+    # the kept rows, in order, byte for byte
+    shards = sorted(glob.glob(str(tmp_path / "ray.jsonl" / "part-*.jsonl")))
+    assert shards and (tmp_path / "ray.jsonl" / "_SUCCESS").exists()
+    assert b"".join(open(s, "rb").read() for s in shards) == (tmp_path / "local.jsonl").read_bytes()
+
+    # the ledger: same rows, reasons, kept twins and similarities (cluster numbers differ by design)
+    local_ledger = read_ledger([tmp_path / "local.ledger.parquet"])
+    ray_ledger = read_ledger(sorted(glob.glob(str(tmp_path / "ray.jsonl.ledger" / "part-*.parquet"))))
+    assert set(ray_ledger) == set(local_ledger)
+    for rid, row in local_ledger.items():
+        other = ray_ledger[rid]
+        assert {k: v for k, v in other.items() if k != "cluster"} == \
+               {k: v for k, v in row.items() if k != "cluster"}, rid
+    rejected = [json.loads(line) for s in glob.glob(str(tmp_path / "ray.rejected" / "part-*.jsonl"))
+                for line in open(s)]
+    assert len(rejected) == local["dropped_rows"]
+    assert any(r.get("raw") == "{this line is not JSON" for r in rejected)
+
+
+def test_bad_input_fails_the_same_way_on_both_engines(tmp_path, capsys):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(RECIPE)
+    source = tmp_path / "notes.jsonl"
+    source.write_text('{"title": "a", "body": "b"}\n' * 3)
+    local_code, _, local_err = run_cli(capsys, recipe, "--input", source, "--output", tmp_path / "a.jsonl")
+    ray_code, _, ray_err = run_cli(capsys, recipe, "--input", source, "--output", tmp_path / "b.jsonl",
+                                   "--engine", "ray")
+    assert (local_code, ray_code) == (2, 2)
+    assert ray_err == local_err
+    assert "notes.jsonl" in ray_err and "cannot tell the format" in ray_err
+    assert not (tmp_path / "b.jsonl").exists()  # nothing started, nothing written
+
+
+def test_ray_refuses_the_train_validation_split(tmp_path, capsys):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("version: 1\nexport: {split: {validation_fraction: 0.1}}\n")
+    source = tmp_path / "rows.jsonl"
+    source.write_text('{"instruction": "a", "output": "b"}\n')
+    code, _, err = run_cli(capsys, recipe, "--input", source, "--output", tmp_path / "o.jsonl", "--engine", "ray")
+    assert code == 2 and "split runs on the local engine only" in err
