@@ -124,3 +124,24 @@ def test_report_has_counts_reasons_and_charts():
     html = build_report(summary, Recipe.from_yaml(RECIPE.replace("FORMAT", "openai")), table, table.slice(0, 1),
                         ["refusal_score"])
     assert "refusal_score&gt;0.5" in html and "<b>3</b> rows in" in html and "plotly" in html.lower()
+
+
+def test_jinja_chat_template_of_a_local_tokenizer_folder(tmp_path):
+    from transformers import BertTokenizer
+
+    from core.errors import SieveInputError
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "hi", "hello", "<", "|", ">", "user", "assistant"]
+    tokenizer = BertTokenizer(vocab={token: i for i, token in enumerate(vocab)})
+    plain = tmp_path / "plain"
+    tokenizer.save_pretrained(str(plain))
+    tokenizer.chat_template = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}")
+    tokenizer.save_pretrained(str(tmp_path / "chat"))
+    record = {"id": "7", "messages": [message("user", "hi"), message("assistant", "hello")]}
+    [preview] = chat_template_preview([record], str(tmp_path / "chat"))
+    assert preview == {"id": "7", "text": "<|user|>hi\n<|assistant|>hello\n", "tokens": preview["tokens"]}
+    assert preview["tokens"] >= 6
+    with pytest.raises(SieveInputError, match="no chat_template"):
+        chat_template_preview([record], str(plain))
+    with pytest.raises(SieveInputError, match="tokenizer folder not found"):
+        chat_template_preview([record], str(tmp_path / "missing"))
