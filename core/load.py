@@ -23,7 +23,7 @@ import orjson
 import pyarrow as pa
 
 from core.detect import FORMATS, MODULES, Detection, detect_records, forced_detection
-from core.errors import SieveInputError
+from core.errors import SieveConfigError, SieveInputError
 from core.formats.base import Parsed, RecordError
 from core.io import RawRecord, atomic_writer, inspect_file, iter_records
 from core.progress import ProgressCallback
@@ -128,12 +128,13 @@ class BatchReader:
         self.options = dict(options or {})
         self.source_name = self.options.pop("source_name", None) or self.path
         self.on_error, self.batch_size, self.on_reject, self.on_progress = on_error, batch_size, on_reject, on_progress
+        if self.options.get("oasst_paths", "all") not in ("all", "best"):
+            raise SieveConfigError(f"oasst_paths must be 'all' or 'best', got {self.options['oasst_paths']!r}")
         try:
             self.info = inspect_file(path)
         except SieveInputError as exc:
-            exc.file = self.source_name
-            raise SieveInputError(exc.reason, file=self.source_name, line=exc.line) from None
-        self._records = iter_records(path, self.info)
+            raise self._renamed(exc) from None
+        self._records = self._named(iter_records(path, self.info))
         self._sample = list(islice(self._records, SAMPLE_RECORDS))
         if not self._sample:
             raise SieveInputError("no records found (an empty array or only blank lines)", file=self.source_name)
@@ -161,6 +162,16 @@ class BatchReader:
         return next(self._batches)
 
     # ------------------------------------------------------------ internals
+
+    def _renamed(self, exc: SieveInputError) -> SieveInputError:
+        """The same error naming the file as the user knows it (an upload's name, not its temp path)."""
+        return SieveInputError(exc.reason, file=self.source_name, line=exc.line, record=exc.record, field=exc.field)
+
+    def _named(self, records: Iterator[RawRecord]) -> Iterator[RawRecord]:
+        try:
+            yield from records
+        except SieveInputError as exc:
+            raise self._renamed(exc) from None
 
     def _reject(self, raw: RawRecord, field_name: str | None, reason: str) -> None:
         for member in raw.members or [raw]:  # a grouped record rejects each input record it came from

@@ -97,3 +97,22 @@ def test_load_sample_from_a_folder_skips_readme_and_python(tmp_path, fixtures_di
     assert result.detection.evidence == ["alpaca.json: alpaca (1.00)", "dolly.jsonl: dolly (1.00)"]
     assert result.dataset.num_rows == 5
     assert result.report.warnings == ["ids repeat across sample files: ['0', '1']"]
+
+
+def test_errors_name_the_upload_not_its_temporary_path(tmp_path):
+    from core.errors import SieveInputError
+    path = tmp_path / "tmp-x1.json"
+    path.write_text('[{"instruction": "a", "output": "b"},\n{"instruction": "c", "out')
+    with pytest.raises(SieveInputError) as info:
+        load_dataset(path, options={"source_name": "team_data.json"})
+    assert str(info.value).startswith("team_data.json, line 2, record 1: truncated JSON")
+    path.write_text("[{]")
+    with pytest.raises(SieveInputError) as info:
+        load_dataset(path, options={"source_name": "team_data.json"})
+    assert str(info.value).startswith("team_data.json")
+
+
+def test_bad_option_is_a_config_error(tmp_path):
+    from core.errors import SieveConfigError
+    with pytest.raises(SieveConfigError, match="oasst_paths must be 'all' or 'best'"):
+        load_dataset(_jsonl(tmp_path, [_alpaca(0)]), options={"oasst_paths": "longest"})
