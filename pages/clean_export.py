@@ -329,3 +329,39 @@ downloads[3].download_button("⬇ Report (HTML)", lambda: build_report(summary, 
                              file_name="cleaning-report.html", key="clean.dl.report", on_click="ignore")
 st.caption("Run the same cleaning from a terminal: `python -m core run recipe.yaml --input DATA --output "
            f"{base} --rejected rejected.jsonl`")
+
+# ---------------------------------------------------------------- a saved recipe
+st.header("Run a saved recipe")
+st.caption("Check what a recipe YAML (from this page or written by hand) does to the current dataset. "
+           "Plugin steps run only from the CLI with --allow-plugins: this page refuses them.")
+upload_col, paste_col = st.columns(2)
+uploaded_recipe = upload_col.file_uploader("Recipe YAML", type=["yaml", "yml"], key="clean.recipe_file")
+pasted_recipe = paste_col.text_area("…or paste it", key="clean.recipe_text", height=140)
+recipe_text, recipe_source = ((uploaded_recipe.getvalue().decode("utf-8", "replace"), uploaded_recipe.name)
+                              if uploaded_recipe else (pasted_recipe, "pasted recipe"))
+if recipe_text.strip():
+    from core.engine.local import run_table
+    from core.recipe import Recipe
+
+    try:
+        saved = Recipe.from_yaml(recipe_text, recipe_source)  # allow_plugins stays False here, always
+        saved_steps = saved.build_steps()
+        scored = cache.with_metrics(dataset, [s for s in saved_steps if isinstance(s, Metric)]).table
+        saved_kept, _, saved_summary = run_table([s for s in saved_steps if not isinstance(s, Metric)], scored)
+    except SieveError as exc:
+        st.error(str(exc))
+    else:
+        st.success(f"{recipe_source}: {saved_summary.kept_rows:,} of {saved_summary.input_rows:,} rows kept, "
+                   f"{saved_summary.dropped_rows:,} dropped.")
+        st.dataframe(pd.DataFrame({"reason": list(saved_summary.by_reason), "rows": list(saved_summary.by_reason.values())}),
+                     hide_index=True)
+        saved_name = f"{Path(dataset.name).stem}.clean{FORMAT_SUFFIX[saved.export.format]}"
+
+        def saved_bytes() -> bytes:
+            from core.load import write_dataset
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / saved_name
+                write_dataset(normalize_table(saved_kept, saved.export.normalization), path, to=saved.export.format)
+                return path.read_bytes()
+        st.download_button("⬇ Cleaned data (saved recipe)", saved_bytes, file_name=saved_name,
+                           key="clean.dl.saved", on_click="ignore")

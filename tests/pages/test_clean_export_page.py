@@ -84,3 +84,18 @@ def test_parity_page_recipe_gives_the_same_kept_ids_in_the_cli(page, tmp_path, c
     assert reasons["exact: duplicate"] >= 5 and reasons["has_unclosed_code_fence=true"] >= 1
     assert reasons["response_tokens<5"] >= 1 and reasons["refusal_score>0.5"] >= 1
     assert any(r.startswith("response matches") for r in reasons)
+
+
+def test_saved_recipe_runs_and_plugins_are_refused(page):
+    at = page
+    plugin = "version: 1\nsteps:\n  - {kind: filter, name: plugin, params: {function: 'os:getcwd'}}\n"
+    at.text_area(key="clean.recipe_text").set_value(plugin).run()
+    assert any("--allow-plugins" in e.value and "line 3" in e.value for e in at.error)
+    refusals = ("version: 1\nsteps:\n  - {kind: metric, name: refusal}\n"
+                "  - {kind: filter, name: threshold, params: {column: refusal_score, max: 0.5}}\n")
+    at.text_area(key="clean.recipe_text").set_value(refusals).run()
+    assert not at.exception
+    sample = load_sample().dataset.table
+    scores = score_table(sample, [Refusal()])["refusal_score"]
+    kept = int((scores.to_numpy() <= 0.5).sum())
+    assert any(f"{kept:,} of {sample.num_rows:,} rows kept" in s.value for s in at.success)
