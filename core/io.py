@@ -61,12 +61,18 @@ class RawRecord:
 
 @dataclass
 class FileInfo:
-    """What the reader found: kind, compression and notes for the detection evidence."""
+    """What the reader found: kind, compression, notes for the detection evidence, and warnings
+    (also in the evidence while detection runs) for the load report."""
 
     path: str
     kind: str
     compression: str | None
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, text: str) -> None:
+        self.notes.append(text)
+        self.warnings.append(text)
 
     def describe(self) -> str:
         names = {"json": "JSON", "jsonl": "JSON Lines", "csv": "CSV", "parquet": "Parquet"}
@@ -134,11 +140,11 @@ def inspect_file(path: str | os.PathLike) -> FileInfo:
     compression = _sniff_compression(path, named_compression)
     info = FileInfo(path, kind, compression)
     if compression and not named_compression:
-        info.notes.append(f"content is {compression}-compressed although the name does not say so")
+        info.warn(f"content is {compression}-compressed although the name does not say so")
     head = _read_head(path, compression)
     if head.startswith(_PARQUET_MAGIC):
         if kind != "parquet":
-            info.notes.append(f"file named .{kind} holds Parquet")
+            info.warn(f"file named .{kind} holds Parquet")
         info.kind = "parquet"
         return info
     if kind == "parquet":
@@ -154,11 +160,11 @@ def inspect_file(path: str | os.PathLike) -> FileInfo:
     first = stripped[:1]
     if first == b"[":
         if kind == "jsonl":
-            info.notes.append("file named .jsonl holds a JSON array")
+            info.warn("file named .jsonl holds a JSON array")
         info.kind = "json"
     elif first == b"{":
         if kind == "json" and _looks_like_json_lines(stripped):
-            info.notes.append("file named .json holds JSON Lines")
+            info.warn("file named .json holds JSON Lines")
             info.kind = "jsonl"
     elif kind == "json":
         raise SieveInputError(f"not JSON: the file starts with {stripped[:20]!r}, expected '[' or '{{'",
@@ -189,7 +195,7 @@ def iter_records(path: str | os.PathLike, info: FileInfo | None = None) -> Itera
                 yield from _iter_json_lines(fh)
             elif info.kind == "json":
                 from core.json_stream import iter_json_array
-                yield from iter_json_array(_chunks(fh), info.notes, path)
+                yield from iter_json_array(_chunks(fh), info.notes, path, info.warnings)
             else:
                 yield from _iter_csv(fh, path)
     except (EOFError, OSError) as exc:  # a truncated .gz/.zst or unreadable file

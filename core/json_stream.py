@@ -54,8 +54,13 @@ class _Lines:
         self.pos, self.line = 0, self.base_line
 
 
-def iter_json_array(chunks: Iterable[bytes], notes: list[str], path: str) -> Iterator[RawRecord]:
-    """RawRecords for the elements of the top-level array (or of the array a wrapper object holds)."""
+def iter_json_array(chunks: Iterable[bytes], notes: list[str], path: str,
+                    warnings: list[str] | None = None) -> Iterator[RawRecord]:
+    """RawRecords for the elements of the top-level array (or of the array a wrapper object holds).
+
+    `notes` receive what the reader found (for the evidence), `warnings` what the user should know.
+    """
+    warnings = notes if warnings is None else warnings
     chunk_iter = iter(chunks)
     buf, eof, lines = b"", False, _Lines()
     pos = depth = 0
@@ -172,7 +177,7 @@ def iter_json_array(chunks: Iterable[bytes], notes: list[str], path: str) -> Ite
         yield RawRecord(index, lines.at(buf, elem_start + len(buf[elem_start:]) - len(buf[elem_start:].lstrip(_SPACE))),
                         raw=rest, error="truncated JSON: the file ends inside this record")
     else:
-        notes.append("truncated JSON: the file ends before the closing ']' (every record before it was read)")
+        warnings.append("truncated JSON: the file ends before the closing ']' (every record before it was read)")
 
 
 def _whole_element(buf: bytes, pos: int) -> tuple[int, dict] | None:

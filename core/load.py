@@ -266,7 +266,7 @@ class BatchReader:
 
     def _finish(self) -> None:
         report = self.report
-        report.warnings = list(self.info.notes) + [f"{text} ({n} records)" for text, n in self._warnings.most_common()]
+        report.warnings = list(self.info.warnings) + [f"{text} ({n} records)" for text, n in self._warnings.most_common()]
         if report.input_records == 0:
             raise SieveInputError("no records found", file=self.source_name)
         assert report.input_records == report.loaded + len(report.rejected)

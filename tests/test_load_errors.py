@@ -171,3 +171,19 @@ def test_raw_text_of_a_huge_bad_record_is_truncated(tmp_path):
     huge = json.dumps({"instruction": 5, "output": "x" * 50_000})
     result = load_dataset(_write(tmp_path, "big.jsonl", f"{ALPACA}\n{huge}\n"), on_error="skip")
     assert len(result.report.rejected[0].raw) == 10_000
+
+
+def test_array_cut_between_records_loads_them_and_warns(tmp_path):
+    result = load_dataset(_write(tmp_path, "cut.json", f"[{ALPACA},\n{ALPACA},\n"))
+    assert result.dataset.num_rows == 2
+    assert result.report.warnings == [
+        "truncated JSON: the file ends before the closing ']' (every record before it was read)"]
+
+
+def test_wrapper_key_is_evidence_not_a_warning_but_a_misnamed_file_is_both(tmp_path):
+    wrapped = load_dataset(_write(tmp_path, "w.json", f'{{"rows": [{ALPACA}]}}'))
+    assert 'records are the array under key "rows"' in wrapped.detection.evidence
+    assert wrapped.report.warnings == []
+    misnamed = load_dataset(_write(tmp_path, "m.json", f"{ALPACA}\n{ALPACA}\n"))
+    assert "file named .json holds JSON Lines" in misnamed.detection.evidence
+    assert misnamed.report.warnings == ["file named .json holds JSON Lines"]
