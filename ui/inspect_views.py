@@ -7,7 +7,6 @@ metrics' ColumnSpecs, never from the page.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -18,7 +17,7 @@ import streamlit as st
 from core.errors import SieveError
 from core.schema import Dataset
 from core.steps import ColumnSpec, Metric
-from core.tokenizers import BUILTIN_TOKENIZERS
+from core.tokenizers import BUILTIN_TOKENIZERS, get_tokenizer
 from ui import cache, state
 from ui.widgets import conversation_picker
 
@@ -73,13 +72,14 @@ def tokenizer_picker(key: str = "tokenizer_picker") -> str:
     folder = st.text_input("Tokenizer folder", value="" if current in BUILTIN_TOKENIZERS else current,
                            key=f"{key}_folder", help="A folder with tokenizer.json, or tokenizer.model and "
                                                      "tokenizer_config.json (nothing is downloaded)")
-    path = Path(folder).expanduser() if folder else None
-    if path is not None and path.is_dir():
-        state.put(state.TOKENIZER, str(path))
-        return str(path)
     if folder:
-        st.warning(f"{folder} is not a folder.")
-    st.caption("Counting with the Mistral tokenizer until a folder is given.")
+        try:
+            get_tokenizer(folder)  # loads once per process; a folder that does not load is not kept
+            state.put(state.TOKENIZER, folder)
+            return folder
+        except SieveError as exc:
+            st.error(str(exc))
+    st.caption("Counting with the Mistral tokenizer until a tokenizer folder loads.")
     return "mistral"
 
 

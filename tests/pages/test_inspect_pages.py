@@ -137,3 +137,12 @@ def test_profile_page_can_add_spacy_entities():
     counts = score_table(load_sample().dataset.table, [SpacyStats()])["response_entity_labels"].to_pylist()
     labels = {item.split(":")[0] for row in counts for item in row.split(",") if item}
     assert labels and "response_entity_count" in app.get("iframe")[0].proto.srcdoc
+
+
+def test_a_tokenizer_folder_that_does_not_load_is_reported_not_kept(tmp_path):
+    app = open_page("pages/token_lengths.py")
+    app.selectbox(key="tokenizer_picker").set_value("local folder").run()
+    app.text_input(key="tokenizer_picker_folder").set_value(str(tmp_path)).run()  # an empty folder
+    assert any(str(tmp_path) in e.value for e in app.error)
+    assert app.session_state["sieve.tokenizer"] != str(tmp_path)
+    assert not app.exception
