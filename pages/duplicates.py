@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.dedup.diff import word_diff_html
 from core.dedup.explore import GRAPH_FLOOR, cluster_sizes, nearest_similarity, resolve_from_graph
+from core.dedup.keep import score_metrics
 from core.dedup.normalize import dedup_texts
 from core.errors import SieveError
 from core.schema import table_to_records
@@ -41,14 +42,8 @@ def controls() -> dict | None:
                                          "best_score": "best metric score"}.get)
     params: dict = {"fields": fields, "keep": keep}
     if keep == "best_score":
-        numeric = [f.name for f in dataset.table.schema
-                   if f.name not in ("id", "messages", "rejected", "meta") and
-                   (str(f.type).startswith(("int", "uint", "float", "double")) or str(f.type) == "bool")]
-        if not numeric:
-            top[2].info("No metric column yet: compute one on an Inspect page. Keeping the first row.")
-            params["keep"] = "first"
-        else:
-            params["score_column"] = top[2].selectbox("Metric (higher wins)", numeric, key="dedup_score_column")
+        params["score_column"] = top[2].selectbox("Metric (higher wins)", sorted(score_metrics()),
+                                                  key="dedup_score_column")
     fields_of = get_step_class("dedup", method).model_fields
     if method != "exact":
         default = fields_of["threshold"].default
@@ -168,6 +163,8 @@ try:
     if chosen is not None:
         method = chosen.pop("method")
         step = build_step("dedup", method, chosen)
+        if step.keep == "best_score" and step.score_column not in dataset.table.column_names:
+            dataset = cache.with_metrics(dataset, [score_metrics()[step.score_column]])
         signatures = cache.dedup_signatures(dataset, step)
         graph = cache.dedup_graph(dataset, step, signatures)
         result = resolve_from_graph(step, signatures, graph)

@@ -66,17 +66,12 @@ def with_score_column(table, column: str):
     """`table` plus `column` computed by the registered metric that produces it, if it is missing."""
     if column in table.column_names:
         return table
+    from core.dedup.keep import score_metrics
     from core.scoring import score_table
-    from core.steps import list_steps
 
-    for cls in list_steps("metric"):
-        try:
-            metric = cls()
-            names = [c.name for c in metric.columns()]
-        except Exception:  # a metric that needs parameters cannot be built by default
-            continue
-        if column in names:
-            return table.append_column(column, score_table(table, [metric])[column])
+    metric = score_metrics().get(column)
+    if metric is not None:
+        return table.append_column(column, score_table(table, [metric])[column])
     raise SieveConfigError(f"--score-column {column}: no such column and no metric computes it "
                            "(see `python -m core score --list`)")
 

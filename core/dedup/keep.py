@@ -8,6 +8,23 @@ import pyarrow as pa
 KEEP_POLICIES = ("first", "longest", "best_score")
 
 
+def score_metrics() -> dict[str, object]:
+    """Numeric metric columns a `best_score` policy can maximize -> the default metric computing each."""
+    from core.steps import list_steps
+
+    found: dict[str, object] = {}
+    for cls in list_steps("metric"):
+        try:
+            metric = cls()
+            specs = metric.columns()
+        except Exception:  # a metric that needs parameters cannot be built by default
+            continue
+        for spec in specs:
+            if spec.dtype in ("float", "int") and spec.name not in found:
+                found[spec.name] = metric
+    return found
+
+
 def _column(signatures: pa.Table, name: str, default) -> np.ndarray:
     if name not in signatures.column_names:
         return default

@@ -56,3 +56,25 @@ def test_minhash_finds_planted_near_duplicates_and_threshold_moves_totals(page):
     strict = int(metric_values(page)["Duplicates (would be dropped)"])
     assert strict < loose
     assert strict >= len(PLANTED_EXACT)
+
+
+def test_keep_best_score_computes_the_metric_and_matches_core(page):
+    from core.dedup.keep import score_metrics
+    from core.dedup.runner import deduplicate
+    from core.load import load_sample
+    from core.scoring import score_table
+    from core.steps import build_step
+
+    page.radio(key="dedup_method").set_value("minhash").run()
+    page.selectbox(key="dedup_fields").set_value("instruction").run()
+    page.slider(key="dedup_threshold_minhash").set_value(0.5).run()
+    page.selectbox(key="dedup_keep").set_value("best_score").run()
+    page.selectbox(key="dedup_score_column").set_value("prompt_chars").run()
+    assert not page.exception and not page.error
+    shown = page.dataframe[0].value
+    table = load_sample().dataset.table
+    table = table.append_column("prompt_chars", score_table(table, [score_metrics()["prompt_chars"]])["prompt_chars"])
+    expected = deduplicate(table, build_step("dedup", "minhash", {"fields": "instruction", "threshold": 0.5,
+                                                                  "keep": "best_score", "score_column": "prompt_chars"}))
+    assert sorted(shown["kept id"]) == sorted(set(expected.ledger.column("kept_id").to_pylist()))
+    assert int(metric_values(page)["Duplicates (would be dropped)"]) == expected.ledger.num_rows
