@@ -167,3 +167,52 @@ def test_oasst_rows_of_a_tree_split_apart_are_rejected_each(tmp_path):
     assert result.dataset.ids == ["b", "d"]
     assert [(r.line, r.field) for r in result.report.rejected] == [(5, "message_tree_id")]
     assert "must be grouped by message_tree_id" in result.report.rejected[0].reason
+
+
+def test_openai_content_parts_keep_text_and_survive_every_json_target(tmp_path):
+    import json
+
+    from core.load import load_dataset
+    from core.writers import write_dataset
+    parts = [{"type": "text", "text": "What is in this picture?"},
+             {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
+             {"type": "text", "text": "Answer in one word."}]
+    path = tmp_path / "vision.jsonl"
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": parts},
+                                             {"role": "assistant", "content": "Cat."}]}) + "\n")
+    (record,) = load_dataset(path).dataset.records()
+    assert record["messages"][0]["content"] == "What is in this picture?\nAnswer in one word."
+    assert record["meta"]["message_extra"] == {"0": {"content_parts": parts}}
+    via_sharegpt = tmp_path / "s.json"
+    write_dataset([record], via_sharegpt, to="sharegpt")
+    write_dataset(load_dataset(via_sharegpt).dataset, tmp_path / "back.jsonl", to="openai")
+    back = json.loads((tmp_path / "back.jsonl").read_text())
+    assert back["messages"][0] == {"role": "user", "content": parts}
+
+
+def test_prompt_completion_with_message_lists(tmp_path):
+    import json
+
+    from core.load import load_dataset
+    path = tmp_path / "conv.jsonl"
+    path.write_text(json.dumps({"prompt": [{"role": "system", "content": "Be terse."},
+                                           {"role": "user", "content": "2+2?"}],
+                                "completion": [{"role": "assistant", "content": "4"}]}) + "\n")
+    (record,) = load_dataset(path).dataset.records()
+    assert [(m["role"], m["content"]) for m in record["messages"]] == [
+        ("system", "Be terse."), ("user", "2+2?"), ("assistant", "4")]
+
+
+def test_sharegpt_null_value_is_a_typed_error(tmp_path):
+    import json
+
+    import pytest
+
+    from core.errors import SieveInputError
+    from core.load import load_dataset
+    path = tmp_path / "n.jsonl"
+    path.write_text(json.dumps({"conversations": [{"from": "human", "value": None},
+                                                  {"from": "gpt", "value": "?"}]}) + "\n")
+    with pytest.raises(SieveInputError, match=r"line 1, record 0, field 'conversations\[0\]\.value': expected a "
+                                              r"string, got null"):
+        load_dataset(path)
