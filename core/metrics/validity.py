@@ -77,7 +77,7 @@ def code_is_valid(language: str, content: str) -> bool | None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # invalid escape sequences warn but still parse
-                ast.parse(content)
+                ast.parse(python_source(content))
             return True
         except (SyntaxError, ValueError):
             return False
@@ -92,6 +92,15 @@ def code_is_valid(language: str, content: str) -> bool | None:
         except yaml.YAMLError:
             return False
     return None
+
+
+def python_source(content: str) -> str:
+    """The code of a Python block: REPL sessions keep only their >>>/... lines, notebook magics are dropped."""
+    lines = content.split("\n")
+    if any(line.lstrip().startswith(">>>") for line in lines):
+        # A console transcript: the rest of the lines are printed output, not code.
+        return "\n".join(line.lstrip()[4:] for line in lines if line.lstrip()[:3] in (">>>", "..."))
+    return "\n".join("" if line[:1] in ("!", "%") else line for line in lines)
 
 
 def _is_json_lines(content: str) -> bool:

@@ -74,3 +74,11 @@ def test_markdown_tables():
     out = run(conversation("q", "```\n" + short_row + "```"), conversation("q", short_row))
     assert out["has_unbalanced_table"].tolist() == [False, True]
 
+
+
+def test_python_console_transcripts_and_notebook_magics_are_code_not_errors():
+    transcript = ">>> x = [1, 2, 3]\n>>> for i in x:\n...     print(i)\n1\n2\n3"
+    notebook = "!pip install pandas\n%matplotlib inline\nimport pandas as pd"
+    assert code_is_valid("python", transcript) is True
+    assert code_is_valid("python", notebook) is True
+    assert code_is_valid("python", ">>> print('unclosed)") is False
