@@ -103,7 +103,7 @@ kpis = st.columns(5)
 kpis[0].metric("Topics", f"{sum(c.id >= 0 for c in result.clusters):,}",
                help="Clusters found (HDBSCAN outliers not counted)")
 kpis[1].metric("Cluster entropy", f"{fmt(d.cluster_entropy_bits, 2)} bits",
-               delta=f"{fmt(d.cluster_entropy_normalized, 2)} of max", delta_color="off",
+               delta=f"{fmt(d.cluster_entropy_normalized, 2)} of max", delta_color="off", delta_arrow="off",
                help="Shannon entropy of cluster sizes; 'of max' = entropy / log2(clusters), 1 = evenly spread")
 kpis[2].metric("Distinct-1", fmt(d.distinct_1), help="Unique words / all words")
 kpis[3].metric("Distinct-2", fmt(d.distinct_2), help="Unique word bigrams / all bigrams (within rows)")
@@ -154,9 +154,13 @@ with left:
     table_event = st.dataframe(
         table, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
         key="topics.clusters", column_config={
-            "share": st.column_config.ProgressColumn("share", format="percent", min_value=0, max_value=1),
+            "label": st.column_config.TextColumn(width="medium"),
+            "share": st.column_config.ProgressColumn("share", format="percent", min_value=0, max_value=1, width="small"),
             "cohesion": st.column_config.NumberColumn(format="%.2f", help="Mean cosine of members to their centroid")})
     picked_clusters = [int(table["cluster"].iloc[i]) for i in (table_event.selection.rows if table_event else [])]
+    if result.k_scores and len(result.clusters) <= 3:
+        st.caption("The silhouette favours a few broad groups here (often a split by language or by "
+                   "code vs prose); turn off *Estimate k* and set k for finer topics.")
     if result.k_scores:
         with st.expander(f"How k = {len([c for c in result.clusters if c.id >= 0])} was chosen"):
             scores = pd.DataFrame({"k": list(result.k_scores), "silhouette": list(result.k_scores.values())})
