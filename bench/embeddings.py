@@ -64,7 +64,8 @@ def main() -> int:
     print(f"minilm model: loaded in {time.perf_counter() - start:.1f} s")
 
     dataset = load_dataset(DATA / "alpaca_original_5000.json").dataset
-    print(f"\nspeed on {dataset.num_rows:,} Alpaca rows (2-core CPU, shared):")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nspeed on {dataset.num_rows:,} Alpaca rows ({os.cpu_count()} CPUs, load average {load}):")
     print(f"{'text':<14}{'model':<8}{'rows':>7}{'mean chars':>12}{'rows/s':>10}")
     for field in ("instruction", "conversation"):
         texts = dataset.texts(field)
