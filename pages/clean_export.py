@@ -154,7 +154,10 @@ for metric in metrics:
     for spec in metric.columns():
         if widget_kind(spec) and spec.group in specs_by_group and spec.name in table.column_names:
             specs_by_group[spec.group].append(spec)
-tabs = st.tabs([GROUP_TITLES[g] for g in PAGE_GROUPS] + ["Custom validators"])
+# Filters on the left, their effect on the right, both in view while a slider moves.
+filter_col, result_col = st.columns([2, 3], gap="large")
+with filter_col:
+    tabs = st.tabs([GROUP_TITLES[g] for g in PAGE_GROUPS] + ["Custom"])
 for group, tab in zip(PAGE_GROUPS, tabs):
     with tab:
         if group == "duplicates":
@@ -185,22 +188,24 @@ st.session_state[KEPT_IDS] = outcome.kept_ids()
 
 # ---------------------------------------------------------------- funnel and reasons
 dropped_rows = outcome.ledger.num_rows
-top = st.columns(4)
-top[0].metric("Input rows", f"{dataset.num_rows:,}")
-top[1].metric("Kept rows", f"{outcome.kept_rows:,}")
-top[2].metric("Dropped rows", f"{dropped_rows:,}")
-top[3].metric("Filter time", f"{core_ms:.0f} ms")
-left, right = st.columns(2)
-with left:
+with result_col:
+    top = st.columns(4)
+    top[0].metric("Input rows", f"{dataset.num_rows:,}")
+    top[1].metric("Kept rows", f"{outcome.kept_rows:,}")
+    top[2].metric("Dropped rows", f"{dropped_rows:,}")
+    top[3].metric("Filter time", f"{core_ms:.0f} ms", help="Core time of the last re-filter (metrics are cached)")
     funnel_fig = go.Figure(go.Funnel(y=[s for s, _ in outcome.funnel], x=[n for _, n in outcome.funnel],
                                      textinfo="value+percent initial"))
-    funnel_fig.update_layout(title="Rows left after each step", height=320, margin=dict(l=10, r=10, t=40, b=10))
+    funnel_fig.update_layout(title="Rows left after each step", height=300, margin=dict(l=10, r=10, t=40, b=10))
     st.plotly_chart(funnel_fig, width="stretch")
-with right:
     reasons = list(outcome.by_reason.items())[:25]
     reason_fig = go.Figure(go.Bar(y=[r for r, _ in reasons][::-1], x=[n for _, n in reasons][::-1], orientation="h"))
-    reason_fig.update_layout(title="Dropped rows by reason (click a bar)", height=320, margin=dict(l=10, r=10, t=40, b=10))
-    event = st.plotly_chart(reason_fig, width="stretch", on_select="rerun", key="clean.reason_chart")
+    reason_fig.update_layout(title="Dropped rows by reason (click a bar)", height=300, margin=dict(l=10, r=10, t=40, b=10))
+    event = None
+    if reasons:
+        event = st.plotly_chart(reason_fig, width="stretch", on_select="rerun", key="clean.reason_chart")
+    else:
+        st.caption("Nothing is dropped yet: move a slider or switch on a toggle on the left.")
 picked_reason = next((p.get("y") for p in (event.selection.points if event else [])), None) if reasons else None
 
 # ---------------------------------------------------------------- kept and dropped side by side

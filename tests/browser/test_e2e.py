@@ -82,10 +82,10 @@ def test_upload_filter_download(server, tmp_path):
             page.get_by_role("link", name="Clean & Export").click()
             expect(page.get_by_text("refusal_score at most")).to_be_visible(timeout=120_000)
             assert metric(page, "Kept rows") == 12
-            thumb = page.locator('[data-testid="stSlider"]', has_text="refusal_score at most").get_by_role("slider")
+            thumb = page.locator('[data-testid="stSlider"]', has_text="refusal_score at most").get_by_role("slider").first
             thumb.focus()
-            for _ in range(50):        # 1.00 -> 0.50 in steps of 0.01
-                thumb.press("ArrowLeft")
+            for _ in range(50):        # 1.00 -> 0.50 in steps of 0.01, sent to the focused thumb
+                page.keyboard.press("ArrowLeft")
             expect(page.locator('[data-testid="stMetric"]', has_text="Kept rows").first).to_contain_text("9", timeout=60_000)
 
             page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
