@@ -197,7 +197,7 @@ def embed(texts: Sequence[str], model: str = DEFAULT_MODEL, *, batch_size: int =
     if total == 0:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     # Chunks only drive the progress bar: big for the fast static model, one batch for a transformer.
-    chunk = 20_000 if embedder.kind == "model2vec" else batch_size * 4
+    chunk = 5_000 if embedder.kind == "model2vec" else batch_size * 4
     parts = []
     for start in range(0, total, chunk):
         parts.append(embedder.encode(clean[start:start + chunk], batch_size))
