@@ -43,6 +43,15 @@ EVIDENCE: tuple[tuple[str, re.Pattern, float, tuple[str, ...]], ...] = tuple(
         ("sorry_cant", rf"\b(?:sorry|apologi[sz]e)\b[^.!?\n]{{0,30}}\b(?:i|we) {_CANT}", 0.9, ("sorry", "apologi")),
         ("cannot_request", r"\bi (?:can ?not|can't|won't|will not) (?:fulfill|complete|comply with|help with|assist with) "
                            r"(?:your|this|that) (?:request|question)", 0.9, ("request", "question")),
+        # Other languages: the common explicit forms only (no \b: CJK has no word boundaries).
+        ("other_language_refusal", r"(?:抱歉|对不起|很遗憾)[^。！？]{0,12}(?:我)?(?:无法|不能|不可以)|作为(?:一个)?(?:ai|人工智能)|"
+                                   r"申し訳(?:ありません|ございません)[^。]{0,20}(?:できません)|"
+                                   r"lo siento,? (?:pero )?no (?:puedo|es posible)|como (?:un )?modelo de lenguaje|"
+                                   r"(?:je suis |)désolée?,? (?:mais )?je ne (?:peux|suis pas en mesure)|en tant qu'(?:ia|intelligence artificielle)|"
+                                   r"es tut mir leid,? (?:aber )?ich kann|als (?:eine )?ki(?:-sprachmodell)? kann ich|"
+                                   r"mi dispiace,? (?:ma )?non posso|desculpe,? (?:mas )?não (?:posso|consigo)", 0.9,
+         ("抱歉", "对不起", "很遗憾", "作为", "申し訳", "lo siento", "modelo de lenguaje", "désolé", "en tant qu'",
+          "tut mir leid", "als ", "mi dispiace", "desculpe")),
         ("ai_disclaimer", r"\bas an ai\b|\bi(?:'m| am) (?:just |only )?an ai\b|\bas a (?:large )?language model\b|"
                           r"\bi(?:'m| am) a language model\b", 0.6, (" ai", "language model")),
         ("policy", r"\b(?:against|violates?|within) my (?:programming|guidelines|policy|policies|ethical guidelines|"

@@ -16,6 +16,8 @@ REFUSALS = [
     "I cannot fulfill your request. I'm just an AI, it's not within my programming to help with this.",
     "I apologize, but I am unable to provide that information.",
     "I’m sorry, I won’t write that.",  # curly apostrophes
+    "抱歉，我无法帮助您完成这个请求。",
+    "Lo siento, pero no puedo ayudarte con eso.",
 ]
 ANSWERS = [
     "The capital of France is Paris.",
@@ -24,6 +26,7 @@ ANSWERS = [
     "To kill a Python process, run `kill -9 <pid>` or use `pkill python`.",
     "",
     "I can help with that. First, preheat the oven to 180°C.",
+    "Als Teil des Rezepts kann ich Mehl empfehlen: 500 g.",
 ]
 
 
