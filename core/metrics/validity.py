@@ -3,7 +3,9 @@
 JSON states: "none" (no JSON in the response), "valid", or "broken" — it looks like JSON (a
 ```json block, or a bare object/array where the prompt asked for JSON) but does not parse.
 Code blocks are checked by their fence language: Python with `ast.parse`, JSON and YAML parsed
-(YAML only with `yaml.safe_load`); any other language is "unchecked".
+(YAML only with `yaml.safe_load`); any other language is "unchecked". Each assistant message is
+checked on its own (a fence cannot leak into the next turn), and whether JSON was asked for is
+read from the user turn just before it, or the system prompt.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from typing import ClassVar
 import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field
 
-from core.schema import role_texts
 from core.steps import ColumnSpec, Metric, register
 
 JSON_STATES = ("none", "valid", "broken")
@@ -30,6 +32,9 @@ _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`{]*)")
 _ASKS_FOR_JSON = re.compile(r"\bjson\b", re.IGNORECASE)
 _TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+# A bracket opening a line, or following a short lead-in that ends a sentence ("Here it is: {"),
+# but not a code comment ("# Output: {'a': 1}" is Python printing a dict).
+_JSON_LINE_START = re.compile(r"^(?:[ \t]*|(?![ \t]*(?:#|//))[^\n{\[`]{0,60}[:!.?][ \t]+)([{\[])", re.MULTILINE)
 
 
 @dataclass
@@ -109,19 +114,23 @@ def _is_json_lines(content: str) -> bool:
 
 
 def _bare_json_candidate(outside_text: str) -> str | None:
-    """The span from the first '{' or '[' to the last matching closer, if the text has one."""
-    starts = [i for i in (outside_text.find("{"), outside_text.find("[")) if i >= 0]
-    if not starts:
+    """From the first '{' or '[' that opens a line (or follows "…: ") to the last matching closer.
+
+    A bracket in the middle of a line does not count, so inline code (`d[0]`) or a dict inside a
+    line of Python is not taken for an answer in JSON.
+    """
+    found = _JSON_LINE_START.search(outside_text)
+    if found is None:
         return None
-    start = min(starts)
+    start = found.start(1)
     end = outside_text.rfind("}" if outside_text[start] == "{" else "]")
     if end <= start:
         return outside_text[start:].strip()  # an opener with no closer: looks like JSON, cannot parse
     return outside_text[start:end + 1]
 
 
-def json_state(response: str, prompt_asks_for_json: bool, blocks: list[CodeBlock], outside: list[str]) -> str:
-    """'none', 'valid' or 'broken' for one response (see the module docstring)."""
+def json_state(prompt_asks_for_json: bool, blocks: list[CodeBlock], outside: list[str]) -> str:
+    """'none', 'valid' or 'broken' for one assistant message (see the module docstring)."""
     candidates = [b.content for b in blocks if b.language == "json"]
     if prompt_asks_for_json:
         candidates += [b.content for b in blocks if b.language == "" and b.content.lstrip()[:1] in ("{", "[")]
@@ -193,30 +202,47 @@ class Validity(Metric):
         ]
 
     def compute(self, table: pa.Table) -> dict:
-        responses = role_texts(table, "response")
-        prompts = role_texts(table, "prompt")
-        systems = role_texts(table, "system")
+        """Each assistant message is checked on its own; its JSON request is the user turn before it."""
+        n = table.num_rows
+        messages = table.column("messages").combine_chunks()
+        parents = pc.list_parent_indices(messages).to_numpy()
+        flat = pc.list_flatten(messages)
+        roles = flat.field("role").to_numpy(zero_copy_only=False)
+        contents = pc.fill_null(flat.field("content"), "").to_pylist()
         asks = re.compile(self.json_prompt_pattern, re.IGNORECASE)
-        n = len(responses)
         json_states, code_states, languages = ["none"] * n, ["none"] * n, [""] * n
         block_counts, invalid_counts = np.zeros(n, np.int64), np.zeros(n, np.int64)
         unclosed, unbalanced = np.zeros(n, bool), np.zeros(n, bool)
-        for row, response in enumerate(responses):
-            wants_json = bool(asks.search(prompts[row]) or asks.search(systems[row]))
-            has_markup = "```" in response or "~~~" in response or "|" in response
-            if not has_markup and not wants_json:
+        verdicts: dict[int, list] = {}
+        fence_languages: dict[int, set] = {}
+        current, system_asks, user_asks = -1, False, False
+        for row, role, text in zip(parents, roles, contents):
+            if row != current:
+                current, system_asks, user_asks = row, False, False
+            if role == "system":
+                system_asks = system_asks or bool(asks.search(text))
+            elif role == "user":
+                user_asks = bool(asks.search(text))
+            if role != "assistant":
+                continue
+            wants_json = system_asks or user_asks
+            if not wants_json and "```" not in text and "~~~" not in text and "|" not in text:
                 continue  # the common case: plain prose, nothing to check
-            blocks, outside = fenced_blocks(response)
-            json_states[row] = json_state(response, wants_json, blocks, outside)
+            blocks, outside = fenced_blocks(text)
+            state = json_state(wants_json, blocks, outside)
+            if state == "broken" or (state == "valid" and json_states[row] == "none"):
+                json_states[row] = state
             if blocks:
-                verdicts = [code_is_valid(b.language, b.content) for b in blocks]
-                block_counts[row] = len(blocks)
-                invalid_counts[row] = sum(v is False for v in verdicts)
-                languages[row] = ",".join(sorted({b.language for b in blocks}))
-                checked = [v for v in verdicts if v is not None]
-                code_states[row] = ("unchecked" if not checked else "invalid" if not all(checked) else "valid")
-                unclosed[row] = not blocks[-1].closed
-            unbalanced[row] = "|" in response and has_unbalanced_table(outside)
+                verdicts.setdefault(row, []).extend(code_is_valid(b.language, b.content) for b in blocks)
+                fence_languages.setdefault(row, set()).update(b.language for b in blocks)
+                unclosed[row] |= not blocks[-1].closed
+            unbalanced[row] |= "|" in text and has_unbalanced_table(outside)
+        for row, row_verdicts in verdicts.items():
+            block_counts[row] = len(row_verdicts)
+            invalid_counts[row] = sum(v is False for v in row_verdicts)
+            languages[row] = ",".join(sorted(fence_languages[row]))
+            checked = [v for v in row_verdicts if v is not None]
+            code_states[row] = "unchecked" if not checked else "invalid" if not all(checked) else "valid"
         return {"json_state": json_states, "code_block_count": block_counts, "code_languages": languages,
                 "code_invalid_count": invalid_counts, "code_state": code_states,
                 "has_unclosed_code_fence": unclosed, "has_unbalanced_table": unbalanced}

@@ -82,3 +82,26 @@ def test_python_console_transcripts_and_notebook_magics_are_code_not_errors():
     assert code_is_valid("python", transcript) is True
     assert code_is_valid("python", notebook) is True
     assert code_is_valid("python", ">>> print('unclosed)") is False
+
+
+def test_each_turn_is_judged_against_its_own_request():
+    # Turn 1 asks for JSON and gets it; turn 2 asks for prose, whose brackets are not JSON.
+    record = conversation(["Give me JSON with a name.", "Now explain what d[0] means in d3."],
+                          ['{"name": "Ada"}', "In d3, `d[0]` is the lower value and\n[d[0], d[1]] the band."])
+    assert run(record)["json_state"] == ["valid"]
+    # A JSON request in an earlier turn does not make a later prose answer "broken JSON".
+    later = conversation(["Return JSON please.", "And how are you?"], ['{"ok": true}', "Fine, thanks {smile"])
+    assert run(later)["json_state"] == ["valid"]
+
+
+def test_a_dict_inside_a_line_of_code_is_not_a_json_answer():
+    answer = ("Use json.loads:\n\njson_string = '{\"name\": \"John\"}'\ndata = json.loads(json_string)\n"
+              "print(data)\n# Output: {'name': 'John'}")
+    assert run(conversation("How do I parse JSON in Python?", answer))["json_state"] == ["none"]
+
+
+def test_an_unclosed_fence_in_one_turn_does_not_leak_into_the_next():
+    record = conversation(["Show code", "Again"], ["```python\nx = 1\n", "```python\ny = 2\n```"])
+    out = run(record)
+    assert out["has_unclosed_code_fence"].tolist() == [True]
+    assert out["code_block_count"].tolist() == [2] and out["code_state"] == ["valid"]
