@@ -105,7 +105,10 @@ def folder_kind(folder: str | Path) -> str:
 
 
 def distill_static_model(source: str | Path, target: str | Path, *, pca_dims: int | None = STATIC_PCA_DIMS) -> Path:
-    """Distill a model2vec static model from a local transformer folder into `target`, atomically."""
+    """Distill a model2vec static model from a local transformer folder into `target`, atomically.
+
+    If another process finished the same target meanwhile, its complete model is kept.
+    """
     from model2vec.distill import distill
 
     target = Path(target)
@@ -115,9 +118,10 @@ def distill_static_model(source: str | Path, target: str | Path, *, pca_dims: in
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         static.save_pretrained(str(scratch))
-        if target.exists():
-            shutil.rmtree(target)
-        scratch.rename(target)
+        if target.exists() and not (target / "config.json").is_file():
+            shutil.rmtree(target)  # a leftover without a config is not a model
+        if not target.exists():
+            scratch.rename(target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return target
@@ -196,7 +200,7 @@ def embed(texts: Sequence[str], model: str = DEFAULT_MODEL, *, batch_size: int =
     clean = ["" if t is None else str(t) for t in texts]
     if total == 0:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    # Chunks only drive the progress bar: big for the fast static model, one batch for a transformer.
+    # Chunks only drive the progress bar: 5,000 rows for a static model, 4 batches for a transformer.
     chunk = 5_000 if embedder.kind == "model2vec" else batch_size * 4
     parts = []
     for start in range(0, total, chunk):
