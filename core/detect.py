@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from core.io import RawRecord
 
 # Order breaks ties: the more specific format first (canonical before openai, pairs before sharegpt).
-FORMATS: list[str] = ["canonical", "oasst", "sharegpt_pairs", "hh", "openai", "sharegpt", "dolly", "alpaca",
-                      "prompt_completion"]
+FORMATS: list[str] = ["canonical", "oasst", "sharegpt_pairs", "hh", "preference", "openai", "sharegpt", "dolly",
+                      "alpaca", "prompt_completion"]
 WRITE_TARGETS = ("openai", "sharegpt", "alpaca", "parquet")
 MODULES = {name: importlib.import_module(f"core.formats.{name}") for name in FORMATS}
 
@@ -75,8 +75,9 @@ def detect_records(sample: list[RawRecord], notes: list[str] | None = None) -> D
     share = winners[best] / n
     margin = 0.5 + 0.5 * min(1.0, (best_mean - second_mean) / 0.5)
     confidence = round(best_mean * share * margin, 3)
-    keys, count = keys_by_format[best].most_common(1)[0]
-    evidence.insert(0, f"{best}: {keys} in {count}/{n} sampled records")
+    keys, _ = keys_by_format[best].most_common(1)[0]
+    matched = sum(keys_by_format[best].values())
+    evidence.insert(0, f"{best}: {keys} ({matched}/{n} sampled records match)")
     if second_mean > 0:
         evidence.append(f"runner-up {second}: mean score {second_mean:.2f} vs {best_mean:.2f}")
     others = {f: c for f, c in winners.items() if f != best}

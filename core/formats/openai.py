@@ -20,8 +20,9 @@ def detect(record: dict) -> tuple[float, list[str]]:
     messages = json_text_list(record.get("messages"))
     if isinstance(messages, list) and messages and isinstance(messages[0], dict):
         if "role" in messages[0]:
-            looks_canonical = "meta" in record and "rejected" in record  # Sieve's own layout
-            return (0.5 if looks_canonical else 1.0), ["messages[].role/content"]
+            # Sieve's own layout, or preference lists next to the messages (UltraFeedback): not plain OpenAI
+            other_layout = "rejected" in record and ("meta" in record or "chosen" in record)
+            return (0.5 if other_layout else 1.0), ["messages[].role/content"]
         if "from" in messages[0]:
             return 0.3, ["messages[].from/value"]
     inner = record.get("input")

@@ -1,5 +1,6 @@
 """Plain prompt / completion (OpenAI legacy fine-tuning, many eval dumps; `response` is read as the
-completion when there is none); also prompt / chosen / rejected (TRL preference). Each field may be a string or a list of OpenAI-style messages."""
+completion when there is none); also prompt / chosen / rejected strings (TRL preference). Each field
+may be a string or a list of OpenAI-style messages (chosen/rejected lists: see `preference`)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def detect(record: dict) -> tuple[float, list[str]]:
     if "response" in record:
         return 0.9, ["prompt", "response"]
     if "chosen" in record and "rejected" in record:
-        return 0.95, ["prompt", "chosen", "rejected"]
+        as_lists = isinstance(record["chosen"], list)  # message lists: the `preference` format reads them better
+        return (0.5 if as_lists else 0.95), ["prompt", "chosen", "rejected"]
     return 0.2, ["prompt"]
 
 

@@ -27,6 +27,10 @@ CASES = [  # (records, expected format, evidence fragment)
      "messages[].from/value"),
     ([{"chosen": "\n\nHuman: hi\n\nAssistant: yo", "rejected": "\n\nHuman: hi\n\nAssistant: no"}], "hh",
      "Human:/Assistant: markers"),
+    ([{"prompt": "hi", "chosen": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}],
+       "rejected": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "no"}],
+       "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}], "preference",
+     "prompt, chosen[]/rejected[] message lists"),
     ([{"id": "1", "messages": [{"role": "user", "content": "hi", "name": None, "tool_calls": None}],
        "rejected": None, "meta": '{"source_format": "alpaca"}'}], "canonical", "meta.source_format"),
 ]
@@ -82,7 +86,7 @@ def test_unknown_format_lists_the_keys(tmp_path):
     ("alpaca.json", "alpaca"), ("alpaca.csv", "alpaca"), ("wrapped.json", "alpaca"), ("sharegpt.json", "sharegpt"),
     ("sharegpt_pairs.json", "sharegpt_pairs"), ("openai.jsonl", "openai"), ("openai_dpo.jsonl", "openai"),
     ("dolly.jsonl", "dolly"), ("prompt_completion.jsonl", "prompt_completion"), ("hh.jsonl", "hh"),
-    ("oasst.jsonl", "oasst")])
+    ("oasst.jsonl", "oasst"), ("oasst_rows.jsonl", "oasst"), ("preference.jsonl", "preference")])
 def test_every_fixture_is_detected(formats_dir, name, expected):
     assert detect_file(formats_dir / name).format == expected
 

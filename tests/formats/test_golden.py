@@ -216,3 +216,30 @@ def test_sharegpt_null_value_is_a_typed_error(tmp_path):
     with pytest.raises(SieveInputError, match=r"line 1, record 0, field 'conversations\[0\]\.value': expected a "
                                               r"string, got null"):
         load_dataset(path)
+
+
+def test_preference_lists_ultrafeedback_and_implicit_prompt(load):
+    ultra, implicit = load("preference.jsonl")
+    assert ultra["messages"] == [msg("user", "Which is heavier, a kilo of feathers or a kilo of steel?"),
+                                 msg("assistant", "Neither: both weigh one kilogram.")]
+    assert ultra["rejected"] == msg("assistant", "Steel is heavier.")
+    # `messages` repeats the chosen conversation, so it is not kept twice; the scores are
+    assert ultra["meta"]["extra"] == {"prompt_id": "p1", "score_chosen": 9.0, "score_rejected": 2.0}
+    assert [m["content"] for m in implicit["messages"]] == ["Name a prime above 10.", "11", "And one above 20?", "23"]
+    assert implicit["rejected"] == msg("assistant", "21")
+
+
+def test_preference_lists_that_differ_before_the_last_answer_are_rejected(tmp_path):
+    import json
+
+    from core.load import load_dataset
+    path = tmp_path / "p.jsonl"
+    good = {"chosen": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}],
+            "rejected": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "c"}]}
+    bad = {"chosen": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}],
+           "rejected": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "c"}]}
+    path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+    result = load_dataset(path, on_error="skip")
+    (rejection,) = result.report.rejected
+    assert (rejection.line, rejection.field) == (2, "rejected")
+    assert "rejected must be one assistant message; got 2 message(s)" in rejection.reason
