@@ -108,6 +108,10 @@ def run(args: argparse.Namespace) -> int:
     info = summary(result)
     if args.json and not args.no_metrics:
         from core.metrics.summary import compute_summary
-        info["metrics"] = compute_summary(result.dataset.table, args.tokenizer)
+        metrics_progress = cli_progress("metrics")
+        try:
+            info["metrics"] = compute_summary(result.dataset.table, args.tokenizer, on_progress=metrics_progress)
+        finally:
+            metrics_progress.close()
     print(orjson.dumps(info).decode() if args.json else render_text(info))
     return 0
