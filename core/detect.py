@@ -15,7 +15,7 @@ from core.io import RawRecord
 
 # Order breaks ties: the more specific format first (canonical before openai, pairs before sharegpt).
 FORMATS: list[str] = ["canonical", "oasst", "sharegpt_pairs", "hh", "preference", "openai", "sharegpt", "dolly",
-                      "alpaca", "prompt_completion"]
+                      "alpaca", "prompt_completion", "chat_text"]
 WRITE_TARGETS = ("openai", "sharegpt", "alpaca", "parquet")
 MODULES = {name: importlib.import_module(f"core.formats.{name}") for name in FORMATS}
 

@@ -31,6 +31,8 @@ CASES = [  # (records, expected format, evidence fragment)
        "rejected": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "no"}],
        "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}], "preference",
      "prompt, chosen[]/rejected[] message lists"),
+    ([{"text": "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nyo<|im_end|>"}], "chat_text",
+     "text with chatml markers"),
     ([{"id": "1", "messages": [{"role": "user", "content": "hi", "name": None, "tool_calls": None}],
        "rejected": None, "meta": '{"source_format": "alpaca"}'}], "canonical", "meta.source_format"),
 ]
@@ -86,7 +88,8 @@ def test_unknown_format_lists_the_keys(tmp_path):
     ("alpaca.json", "alpaca"), ("alpaca.csv", "alpaca"), ("wrapped.json", "alpaca"), ("sharegpt.json", "sharegpt"),
     ("sharegpt_pairs.json", "sharegpt_pairs"), ("openai.jsonl", "openai"), ("openai_dpo.jsonl", "openai"),
     ("dolly.jsonl", "dolly"), ("prompt_completion.jsonl", "prompt_completion"), ("hh.jsonl", "hh"),
-    ("oasst.jsonl", "oasst"), ("oasst_rows.jsonl", "oasst"), ("preference.jsonl", "preference")])
+    ("oasst.jsonl", "oasst"), ("oasst_rows.jsonl", "oasst"), ("preference.jsonl", "preference"),
+    ("chat_text.jsonl", "chat_text")])
 def test_every_fixture_is_detected(formats_dir, name, expected):
     assert detect_file(formats_dir / name).format == expected
 

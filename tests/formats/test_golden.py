@@ -243,3 +243,32 @@ def test_preference_lists_that_differ_before_the_last_answer_are_rejected(tmp_pa
     (rejection,) = result.report.rejected
     assert (rejection.line, rejection.field) == (2, "rejected")
     assert "rejected must be one assistant message; got 2 message(s)" in rejection.reason
+
+
+def test_chat_text_guanaco_chatml_and_vicuna(load):
+    guanaco, chatml, vicuna = load("chat_text.jsonl")
+    assert guanaco["messages"] == [
+        msg("user", "Can you explain what a hash map is?"),
+        msg("assistant", "A hash map stores key-value pairs and finds a key's slot by hashing it, so lookups take "
+                         "constant time on average."),
+        msg("user", "Any downside?"),
+        msg("assistant", "Memory overhead, and worst-case lookups degrade when many keys collide.")]
+    assert chatml["messages"] == [msg("system", "You are a poet."), msg("user", "A line about autumn?"),
+                                  msg("assistant", "Leaves let go of the light, one amber breath at a time.")]
+    assert vicuna["messages"] == [msg("user", "What's the boiling point of water at sea level?"),
+                                  msg("assistant", "100 °C (212 °F).")]
+    assert [r["meta"]["text_style"] for r in (guanaco, chatml, vicuna)] == ["guanaco", "chatml", "vicuna"]
+    assert vicuna["meta"]["extra"] == {"source": "vicuna-style"}
+
+
+def test_chat_text_with_stray_text_is_rejected(tmp_path):
+    import json
+
+    from core.load import load_dataset
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps({"text": "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nyo<|im_end|>"}) + "\n"
+                    + json.dumps({"text": "preamble <|im_start|>user\nhi<|im_end|><|im_start|>assistant\nyo<|im_end|>"})
+                    + "\n")
+    (rejection,) = load_dataset(path, on_error="skip").report.rejected
+    assert (rejection.line, rejection.field) == (2, "text")
+    assert rejection.reason == "text outside <|im_start|> … <|im_end|> blocks: 'preamble'"

@@ -8,7 +8,8 @@ from core.writers import write_dataset
 from tests.formats.roundtrip import differing_ids
 
 FIXTURES = ["alpaca.json", "alpaca.csv", "wrapped.json", "sharegpt.json", "sharegpt_pairs.json", "openai.jsonl",
-            "openai_dpo.jsonl", "dolly.jsonl", "prompt_completion.jsonl", "hh.jsonl", "oasst.jsonl", "preference.jsonl"]
+            "openai_dpo.jsonl", "dolly.jsonl", "prompt_completion.jsonl", "hh.jsonl", "oasst.jsonl", "preference.jsonl",
+            "chat_text.jsonl"]
 TARGETS = {"openai": ".jsonl", "sharegpt": ".json", "alpaca": ".jsonl.gz", "parquet": ".parquet"}
 # (fixture, target) -> (ids that may change, words each reported loss must contain)
 LOSSY = {
