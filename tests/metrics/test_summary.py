@@ -31,3 +31,22 @@ def test_compute_summary_end_to_end():
     assert summary["languages"]["response"]["en"] >= 1
     assert set(summary["tokens"]) == {"prompt", "response", "total"}
     assert summary["entropy"]["mean_response_entropy_bits"] > 0
+
+
+def test_inspect_json_carries_the_metrics_summary(tmp_path, capsys):
+    import json
+
+    from core.cli import main
+
+    path = tmp_path / "tiny.jsonl"
+    rows = [{"messages": [{"role": "user", "content": "Give me JSON for a cat."},
+                          {"role": "assistant", "content": '{"animal": "cat",}'}]},
+            {"messages": [{"role": "user", "content": "Say something nice about the weather today."},
+                          {"role": "assistant", "content": "What a lovely sunny morning it is today!"}]}]
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    assert main(["inspect", str(path), "--json", "--tokenizer", "cl100k"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["rows"] == 2 and info["metrics"]["tokenizer"] == "cl100k"
+    assert info["metrics"]["json"] == {"rows_with_json": 1, "valid": 0, "broken": 1, "valid_json_pct": 0.0}
+    assert main(["inspect", str(path), "--json", "--no-metrics"]) == 0
+    assert "metrics" not in json.loads(capsys.readouterr().out)
