@@ -28,7 +28,7 @@ from core.errors import SieveInputError
 
 KINDS = ("json", "jsonl", "csv", "parquet")
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
-_KIND_BY_SUFFIX = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
+_KIND_BY_SUFFIX = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv",
                    ".parquet": "parquet"}
 _GZIP_MAGIC, _ZSTD_MAGIC, _PARQUET_MAGIC = b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"PAR1"
 _BOM = b"\xef\xbb\xbf"
@@ -133,7 +133,7 @@ def inspect_file(path: str | os.PathLike) -> FileInfo:
     kind, named_compression = split_suffixes(path)
     if kind is None:
         suffix = "".join(Path(path).suffixes) or "(none)"
-        raise SieveInputError(f"unsupported file extension {suffix}; expected .json, .jsonl, .csv or "
+        raise SieveInputError(f"unsupported file extension {suffix}; expected .json, .jsonl, .csv, .tsv or "
                               f".parquet, optionally followed by .gz or .zst", file=path)
     if os.path.getsize(path) == 0:
         raise SieveInputError("file is empty (0 bytes): no records to load", file=path)
@@ -197,7 +197,7 @@ def iter_records(path: str | os.PathLike, info: FileInfo | None = None) -> Itera
                 from core.json_stream import iter_json_array
                 yield from iter_json_array(_chunks(fh), info.notes, path, info.warnings)
             else:
-                yield from _iter_csv(fh, path)
+                yield from _iter_csv(fh, path, delimiter="\t" if _is_tsv(path) else ",")
     except (EOFError, OSError) as exc:  # a truncated .gz/.zst or unreadable file
         raise SieveInputError(f"cannot read the file ({type(exc).__name__}: {exc})", file=path) from None
     except ImportError:
@@ -291,11 +291,16 @@ def _json_line(index: int, line_no: int, raw: bytes) -> RawRecord:
     return RawRecord(index, line_no, value if error is None else None, raw, error, field_name, warning=warning)
 
 
-def _iter_csv(fh: BinaryIO, path: str) -> Iterator[RawRecord]:
+def _is_tsv(path: str) -> bool:
+    suffixes = [x.lower() for x in Path(path).suffixes]
+    return ".tsv" in suffixes[-2:]
+
+
+def _iter_csv(fh: BinaryIO, path: str, delimiter: str = ",") -> Iterator[RawRecord]:
     csv.field_size_limit(sys.maxsize)
     # surrogateescape keeps undecodable bytes so we can name the field instead of failing the file
     text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.reader(text)
+    reader = csv.reader(text, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:

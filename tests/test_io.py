@@ -190,3 +190,10 @@ def test_array_splitter_fast_path_and_fallback_agree(indent, chunk_size):
     assert [r.value for r in records] == rows
     lines = text.decode().splitlines()
     assert [lines[r.line - 1].strip()[:1] for r in records] == ["{"] * 4
+
+
+@pytest.mark.parametrize("name", ["d.tsv", "d.tsv.gz"])
+def test_tsv_reads_like_csv_with_tabs(tmp_path, name):
+    data = 'instruction\tinput\toutput\nName a colour.\t\t"Blue, or\nteal."\n'.encode()
+    (record,) = iter_records(_write(tmp_path / name, data))
+    assert record.value == {"instruction": "Name a colour.", "input": "", "output": "Blue, or\nteal."}
