@@ -197,3 +197,25 @@ def test_tsv_reads_like_csv_with_tabs(tmp_path, name):
     data = 'instruction\tinput\toutput\nName a colour.\t\t"Blue, or\nteal."\n'.encode()
     (record,) = iter_records(_write(tmp_path / name, data))
     assert record.value == {"instruction": "Name a colour.", "input": "", "output": "Blue, or\nteal."}
+
+
+def test_json_array_streams_in_flat_memory():
+    """8 MB of array fed in 64 kB chunks: the splitter holds about one chunk, never the document."""
+    import tracemalloc
+    record = json.dumps({"instruction": "x" * 200, "input": "", "output": "y" * 700}).encode()
+    total = 8 << 20
+
+    def chunks():
+        yield b"["
+        sent, block = 0, b",\n".join([record] * 64) + b",\n"
+        while sent < total:
+            yield block
+            sent += len(block)
+        yield record + b"]"
+
+    tracemalloc.start()
+    count = sum(1 for _ in iter_json_array(chunks(), [], "big.json"))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert count > 8000
+    assert peak < 1 << 20, f"peak {peak / 2**20:.1f} MB"
