@@ -121,7 +121,8 @@ class BatchReader:
 
     def __init__(self, path: str | os.PathLike, *, format: str | None = None, on_error: OnError = "raise",
                  batch_size: int = 10_000, on_reject: Callable[[Rejection], None] | None = None,
-                 options: dict | None = None, on_progress: ProgressCallback | None = None):
+                 options: dict | None = None, on_progress: ProgressCallback | None = None,
+                 id_registry: _IdRegistry | None = None):
         if on_error not in ("raise", "skip"):
             raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
         self.path = str(path)
@@ -151,7 +152,7 @@ class BatchReader:
         self.detection.evidence.append(self.info.describe())
         self.module = MODULES[self.detection.format]
         self.report = LoadReport()
-        self._ids = _IdRegistry()
+        self._ids = id_registry or _IdRegistry()  # shared when several files form one dataset
         self._warnings: Counter[str] = Counter()
         self._batches = self._run()
 
@@ -300,7 +301,13 @@ def load_sample(directory: str | os.PathLike | None = None) -> LoadResult:
     files = sample_files(directory)
     if not files:
         raise SieveInputError("no data files in the sample folder", file=str(directory))
-    results = [load_dataset(p) for p in files]
+    registry = _IdRegistry()  # ids unique across the files, the same way as within one
+    results = []
+    for path in files:
+        reader = BatchReader(path, id_registry=registry)
+        tables = list(reader)
+        results.append(LoadResult(Dataset(pa.concat_tables(tables) if tables else empty_table(), path.name),
+                                  reader.detection, reader.report, str(path)))
     formats = {r.detection.format for r in results}
     detection = Detection(formats.pop() if len(formats) == 1 else "mixed",
                           min(r.detection.confidence for r in results),
@@ -310,10 +317,6 @@ def load_sample(directory: str | os.PathLike | None = None) -> LoadResult:
                         [f"{Path(r.path).name}: {w}" for r in results for w in r.report.warnings],
                         sum(r.report.conversations for r in results))
     table = pa.concat_tables([r.dataset.table for r in results])
-    ids = table.column("id").to_pylist()
-    if len(set(ids)) != len(ids):
-        dupes = sorted({i for i, n in Counter(ids).items() if n > 1})[:5]
-        report.warnings.append(f"ids repeat across sample files: {dupes}")
     return LoadResult(Dataset(table, "sample"), detection, report, str(directory))
 
 

@@ -96,7 +96,8 @@ def test_load_sample_from_a_folder_skips_readme_and_python(tmp_path, fixtures_di
     assert result.detection.format == "mixed"
     assert result.detection.evidence == ["alpaca.json: alpaca (1.00)", "dolly.jsonl: dolly (1.00)"]
     assert result.dataset.num_rows == 5
-    assert result.report.warnings == ["ids repeat across sample files: ['0', '1']"]
+    assert result.dataset.ids == ["0", "1", "2", "0#2", "1#2"]  # unique across files, never merged
+    assert result.report.warnings == ["dolly.jsonl: repeated ids renamed with a #n suffix (2 records)"]
 
 
 def test_errors_name_the_upload_not_its_temporary_path(tmp_path):
