@@ -150,6 +150,7 @@ class BatchReader:
                                       file=self.source_name)
             self.detection = forced_detection(format, self._sample, self.info.notes)
         self.detection.evidence.append(self.info.describe())
+        self.estimated_records = _estimate_records(self.path, self.info, self._sample)
         self.module = MODULES[self.detection.format]
         self.report = LoadReport()
         self._ids = id_registry or _IdRegistry()  # shared when several files form one dataset
@@ -239,7 +240,9 @@ class BatchReader:
         self._ids.assign(records, self._warn_id)
         self.report.conversations += len(records)
         if self.on_progress:
-            self.on_progress(self.report.input_records, None, f"read {self.report.input_records:,} records")
+            done = self.report.input_records
+            total = max(self.estimated_records, done) if self.estimated_records else None
+            self.on_progress(done, total, f"read {done:,} records")
         return records_to_table(records)
 
     def _run(self) -> Iterator[pa.Table]:
@@ -271,6 +274,19 @@ class BatchReader:
         if report.input_records == 0:
             raise SieveInputError("no records found", file=self.source_name)
         assert report.input_records == report.loaded + len(report.rejected)
+
+
+def _estimate_records(path: str, info, sample: list[RawRecord]) -> int | None:
+    """Records in the file, for progress bars: exact for Parquet, else file size / mean sampled record size."""
+    if info.kind == "parquet" and not info.compression:
+        import pyarrow.parquet as pq
+        return pq.ParquetFile(path).metadata.num_rows
+    sizes = [len(r.raw) + 1 for r in sample if r.raw is not None]
+    if len(sample) < SAMPLE_RECORDS:
+        return len(sample)  # the sample is the whole file
+    if info.compression or not sizes:
+        return None
+    return max(len(sample), round(os.path.getsize(path) / (sum(sizes) / len(sizes))))
 
 
 def iter_batches(path: str | os.PathLike, *, format: str | None = None, on_error: OnError = "raise",

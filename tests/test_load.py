@@ -63,7 +63,17 @@ def test_iter_batches_streams_fixed_size_canonical_tables_and_reports_at_the_end
 def test_progress_callback_counts_records(tmp_path):
     calls = []
     load_dataset(_jsonl(tmp_path, [_alpaca(i) for i in range(3)]), on_progress=lambda d, t, m: calls.append((d, t)))
-    assert calls == [(3, None)]
+    assert calls == [(3, 3)]  # a file smaller than the sample: the total is exact
+
+
+def test_progress_total_is_estimated_from_the_sample(tmp_path):
+    calls = []
+    path = _jsonl(tmp_path, [_alpaca(i % 10) for i in range(1000)])
+    reader = iter_batches(path, batch_size=400)
+    reader.on_progress = lambda d, t, m: calls.append((d, t))
+    list(reader)
+    assert [d for d, _ in calls] == [400, 800, 1000]
+    assert all(abs(t - 1000) <= 20 for _, t in calls)
 
 
 def test_source_name_replaces_a_temporary_upload_path(tmp_path):
@@ -117,3 +127,10 @@ def test_bad_option_is_a_config_error(tmp_path):
     from core.errors import SieveConfigError
     with pytest.raises(SieveConfigError, match="oasst_paths must be 'all' or 'best'"):
         load_dataset(_jsonl(tmp_path, [_alpaca(0)]), options={"oasst_paths": "longest"})
+
+
+def test_parquet_total_comes_from_its_metadata(tmp_path):
+    from core.writers import write_dataset
+    write_dataset(load_dataset(_jsonl(tmp_path, [_alpaca(i) for i in range(250)])), tmp_path / "d.parquet",
+                  to="parquet")
+    assert iter_batches(tmp_path / "d.parquet").estimated_records == 250
