@@ -48,6 +48,8 @@ def cli_progress(desc: str):
     bar = progress(None, desc=desc, unit=" records")
 
     def update(done: int, total: int | None, message: str) -> None:
+        if total and bar.total != total:
+            bar.total = total  # an estimate until the end (see core.load._estimate_records)
         bar.update(done - bar.n)
     update.close = bar.close  # type: ignore[attr-defined]
     return update
