@@ -14,7 +14,6 @@ import csv
 import gzip
 import io
 import os
-import re
 import sys
 import tempfile
 from contextlib import contextmanager
