@@ -208,14 +208,17 @@ def iter_records(path: str | os.PathLike, info: FileInfo | None = None) -> Itera
 
 
 def _chunks(fh: BinaryIO) -> Iterator[bytes]:
-    first = True
-    while True:
-        chunk = fh.read(CHUNK)
-        if not chunk:
-            return
-        if first and chunk.startswith(_BOM):
-            chunk = chunk[3:]
-        first = False
+    head = fh.read(max(CHUNK, 3))
+    while 0 < len(head) < 3:  # a short first read must not split the BOM
+        more = fh.read(CHUNK)
+        if not more:
+            break
+        head += more
+    if head.startswith(_BOM):
+        head = head[3:]
+    if head:
+        yield head
+    while chunk := fh.read(CHUNK):
         yield chunk
 
 

@@ -219,3 +219,15 @@ def test_json_array_streams_in_flat_memory():
     tracemalloc.stop()
     assert count > 8000
     assert peak < 1 << 20, f"peak {peak / 2**20:.1f} MB"
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 64])
+@pytest.mark.parametrize("name,data", [("t.jsonl", b"\xef\xbb\xbf" + JSONL.replace(b"\n", b"\r\n")),
+                                       ("t.json", b"\xef\xbb\xbf" + ARRAY), ("t.csv", b"\xef\xbb\xbfa,b\n\"x\ny\",z\n")])
+def test_tiny_read_chunks_split_lines_bom_and_strings_anywhere(tmp_path, monkeypatch, chunk, name, data):
+    import core.io
+    path = _write(tmp_path / name, data)
+    expected = [(r.value, r.line) for r in iter_records(path)]
+    monkeypatch.setattr(core.io, "CHUNK", chunk)
+    assert [(r.value, r.line) for r in iter_records(path)] == expected
+    assert expected and all(v is not None for v, _ in expected)
