@@ -31,10 +31,15 @@ from core.schema import Dataset, empty_table, records_to_table
 from core.writers import WriteReport, write_dataset  # noqa: F401  (re-exported for callers)
 
 __all__ = ["FORMATS", "Detection", "Rejection", "LoadReport", "LoadResult", "BatchReader", "detect_file",
-           "load_dataset", "iter_batches", "load_sample", "write_rejects", "write_dataset", "WriteReport"]
+           "load_dataset", "iter_batches", "load_sample", "write_rejects", "RejectsFile", "write_dataset", "WriteReport"]
 
 OnError = Literal["raise", "skip"]
 SAMPLE_RECORDS = 200
+# The report keeps every rejection (counts must add up) but, past this many, only the first
+# RAW_AFTER_LIMIT characters of each raw text: forcing the wrong format on a large file must not
+# hold gigabytes. `on_reject` callbacks (convert's rejects file, the engine) always get it whole.
+KEEP_RAW_REJECTIONS = 10_000
+RAW_AFTER_LIMIT = 200
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 
 
@@ -181,9 +186,12 @@ class BatchReader:
                 raise SieveInputError(reason, file=self.source_name, line=member.line, record=member.index,
                                       field=field_name)
             rejection = Rejection(self.source_name, member.line, member.index, field_name, reason, member.raw_text())
-            self.report.rejected.append(rejection)
             if self.on_reject:
-                self.on_reject(rejection)
+                self.on_reject(rejection)  # streaming consumers get the full raw text
+            if len(self.report.rejected) >= KEEP_RAW_REJECTIONS:  # bound memory when a whole file is rejected
+                rejection = Rejection(rejection.file, rejection.line, rejection.record, rejection.field,
+                                      rejection.reason, rejection.raw[:RAW_AFTER_LIMIT])
+            self.report.rejected.append(rejection)
 
     def _hint(self, value: dict) -> str:
         """For a record the chosen format cannot read: which format it looks like instead."""
@@ -334,6 +342,33 @@ def load_sample(directory: str | os.PathLike | None = None) -> LoadResult:
                         sum(r.report.conversations for r in results))
     table = pa.concat_tables([r.dataset.table for r in results])
     return LoadResult(Dataset(table, "sample"), detection, report, str(directory))
+
+
+class RejectsFile:
+    """A rejects JSONL written as rejections stream in (an `on_reject` callback); atomic, and only
+    created when there is something to write.
+
+        with RejectsFile("out.rejected.jsonl") as rejects:
+            for table in iter_batches(path, on_error="skip", on_reject=rejects.write): ...
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path, self.count = str(path), 0
+        self._writer = self._fh = None
+
+    def write(self, rejection: Rejection) -> None:
+        if self._fh is None:
+            self._writer = atomic_writer(self.path)
+            self._fh = self._writer.__enter__()
+        self._fh.write(orjson.dumps(rejection.to_dict()) + b"\n")
+        self.count += 1
+
+    def __enter__(self) -> "RejectsFile":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._writer is not None:
+            self._writer.__exit__(*exc_info)  # renames on success, removes the temp file on failure
 
 
 def write_rejects(rejections: Iterable[Rejection], path: str | os.PathLike) -> None:

@@ -134,3 +134,30 @@ def test_parquet_total_comes_from_its_metadata(tmp_path):
     write_dataset(load_dataset(_jsonl(tmp_path, [_alpaca(i) for i in range(250)])), tmp_path / "d.parquet",
                   to="parquet")
     assert iter_batches(tmp_path / "d.parquet").estimated_records == 250
+
+
+def test_rejections_past_the_limit_keep_a_short_raw_but_callbacks_get_it_whole(tmp_path, monkeypatch):
+    import core.load
+    monkeypatch.setattr(core.load, "KEEP_RAW_REJECTIONS", 2)
+    rows = [{"instruction": 1, "output": "x" * 500} for _ in range(4)]
+    streamed = []
+    reader = iter_batches(_jsonl(tmp_path, rows), on_error="skip", on_reject=streamed.append)
+    list(reader)
+    full = len(json.dumps(rows[0]))
+    assert [len(r.raw) for r in reader.report.rejected] == [full, full, 200, 200]
+    assert [len(r.raw) for r in streamed] == [full] * 4
+    assert reader.report.input_records == len(reader.report.rejected) == 4
+
+
+def test_rejects_file_streams_and_is_only_created_when_needed(tmp_path):
+    import orjson
+
+    from core.load import RejectsFile
+    with RejectsFile(tmp_path / "none.jsonl") as rejects:
+        list(iter_batches(_jsonl(tmp_path, [_alpaca(0)]), on_error="skip", on_reject=rejects.write))
+    assert not (tmp_path / "none.jsonl").exists()
+    path = _jsonl(tmp_path, [_alpaca(0), {"instruction": 2}], name="bad.jsonl")
+    with RejectsFile(tmp_path / "some.jsonl") as rejects:
+        list(iter_batches(path, on_error="skip", on_reject=rejects.write))
+    (row,) = [orjson.loads(x) for x in (tmp_path / "some.jsonl").read_bytes().splitlines()]
+    assert (row["line"], row["field"], rejects.count) == (2, "instruction", 1)

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from core.commands.inspect import add_load_arguments, load_options
-from core.load import iter_batches, write_rejects
+from core.load import RejectsFile, iter_batches
 from core.progress import progress
 from core.writers import TARGETS, write_dataset
 
@@ -32,12 +32,15 @@ def _counted(tables, bar):
 
 
 def run(args: argparse.Namespace) -> int:
-    reader = iter_batches(args.input, format=args.format, on_error=args.on_error, options=load_options(args))
-    bar = progress(None, desc=f"converting to {args.to}", unit=" rows")
-    try:
-        written = write_dataset(_counted(reader, bar), args.output, to=args.to)
-    finally:
-        bar.close()
+    rejects_path = args.rejected or f"{args.output}.rejected.jsonl"
+    with RejectsFile(rejects_path) as rejects:  # streamed, so a file of bad rows never sits in memory
+        reader = iter_batches(args.input, format=args.format, on_error=args.on_error, options=load_options(args),
+                              on_reject=rejects.write)
+        bar = progress(None, desc=f"converting to {args.to}", unit=" rows")
+        try:
+            written = write_dataset(_counted(reader, bar), args.output, to=args.to)
+        finally:
+            bar.close()
     report = reader.report
     print(f"format: {reader.detection.format} (confidence {reader.detection.confidence:.2f})")
     print(f"read {report.input_records:,} records: {report.loaded:,} loaded + {len(report.rejected):,} rejected")
@@ -46,8 +49,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}")
     for loss in written.losses:
         print(f"loss: {loss}")
-    if report.rejected:
-        rejects_path = args.rejected or f"{args.output}.rejected.jsonl"
-        write_rejects(report.rejected, rejects_path)
+    if rejects.count:
         print(f"rejected records and their reasons: {rejects_path}", file=sys.stderr)
     return 0
