@@ -230,22 +230,33 @@ if picked_reason:
 kept_head = outcome.kept_head(SAMPLE_ROWS)
 kept_col, dropped_col = st.columns(2)
 kept_col.subheader(f"Kept ({outcome.kept_rows:,})")
-kept_event = kept_col.dataframe(preview_frame(kept_head), hide_index=True,
-                                on_select="rerun", selection_mode="single-row", key="clean.kept_table")
+
+
+def open_selected(table_key: str, shown_ids: list[str]):
+    """A callback: the row picked in a table becomes the searched id (runs before the rerun)."""
+    def callback() -> None:
+        rows = st.session_state[table_key].selection.rows
+        if rows:
+            st.session_state["clean.search"] = shown_ids[rows[0]]
+            state.put(state.SELECTED_ID, shown_ids[rows[0]])
+    return callback
+
+
+kept_frame = preview_frame(kept_head)
+kept_col.dataframe(kept_frame, hide_index=True, selection_mode="single-row", key="clean.kept_table",
+                   on_select=open_selected("clean.kept_table", kept_frame["id"].tolist()))
 dropped_col.subheader(f"Dropped ({ledger_view.num_rows:,})")
 shown_ledger = ledger_view.slice(0, SAMPLE_ROWS)
 dropped_frame = preview_frame(rows_by_id(shown_ledger.column("id")))
 dropped_frame.insert(1, "reason", shown_ledger.column("reason").to_pylist())
 dropped_frame.insert(2, "value", shown_ledger.column("value").to_pylist())
-dropped_event = dropped_col.dataframe(dropped_frame, hide_index=True, on_select="rerun", selection_mode="single-row",
-                                      key="clean.dropped_table")
-for frame, ev in ((preview_frame(kept_head), kept_event), (dropped_frame, dropped_event)):
-    if ev and ev.selection.rows:
-        state.put(state.SELECTED_ID, frame.iloc[ev.selection.rows[0]]["id"])
+dropped_col.dataframe(dropped_frame, hide_index=True, selection_mode="single-row", key="clean.dropped_table",
+                      on_select=open_selected("clean.dropped_table", dropped_frame["id"].tolist()))
 
 # ---------------------------------------------------------------- why did this row go?
 st.subheader("Why did a row go?")
-search = st.text_input("Row id", value=state.get(state.SELECTED_ID) or "", key="clean.search")
+st.caption("Type an id, or pick a row in either table above.")
+search = st.text_input("Row id", key="clean.search")
 if search:
     hit = outcome.ledger.filter(pc.equal(outcome.ledger.column("id"), search))
     found = rows_by_id(pa.array([search]))
