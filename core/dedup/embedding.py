@@ -34,17 +34,16 @@ def neighbour_pairs(vectors: np.ndarray, threshold: float, *, valid: np.ndarray 
     """(left, right, cosine) for left < right with cosine >= threshold, top `max_neighbours` per row."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n = len(vectors)
-    valid = np.ones(n, bool) if valid is None else valid
+    if valid is not None and not valid.all():
+        # A row without text gets a zero vector: similarity 0, below any threshold, no masking needed.
+        vectors = np.where(valid[:, None], vectors, np.float32(0))
     block = max(1, block_bytes // (4 * max(n, 1)))
     lefts, rights, sims = [], [], []
     for start in range(0, n, block):
         stop = min(start + block, n)
-        similarity = vectors[start:stop] @ vectors[start:].T      # (block, n - start)
-        # Only pairs to later rows (upper triangle) and between rows that have text.
-        columns = np.arange(start, n)
-        similarity[columns[None, :] <= np.arange(start, stop)[:, None]] = -np.inf
-        similarity[:, ~valid[start:]] = -np.inf
-        similarity[~valid[start:stop]] = -np.inf
+        similarity = vectors[start:stop] @ vectors[start:].T      # (block, n - start): later rows only
+        # Inside the diagonal square, keep only pairs to strictly later rows.
+        similarity[:, :stop - start][np.tril_indices(stop - start)] = -np.inf
         left, right, value = _top_pairs(similarity, threshold, max_neighbours)
         lefts.append(left + start)
         rights.append(right + start)
@@ -58,13 +57,15 @@ def neighbour_pairs(vectors: np.ndarray, threshold: float, *, valid: np.ndarray 
 
 def _top_pairs(similarity: np.ndarray, threshold: float, k: int):
     """Entries >= threshold of a block, at most k per row (the most similar)."""
-    above = similarity >= threshold
-    if (above.sum(axis=1) > k).any():
-        top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-        keep = np.zeros_like(above)
-        np.put_along_axis(keep, top, True, axis=1)
-        above &= keep
-    rows, columns = np.nonzero(above)
+    rows, columns = np.nonzero(similarity >= threshold)
+    if len(rows) and np.bincount(rows).max() > k:  # rare: a row with many near-identical neighbours
+        crowded = np.flatnonzero(np.bincount(rows) > k)
+        top = np.argpartition(-similarity[crowded], k - 1, axis=1)[:, :k]
+        is_crowded = np.isin(rows, crowded)
+        rows = np.concatenate([rows[~is_crowded], np.repeat(crowded, k)])
+        columns = np.concatenate([columns[~is_crowded], top.reshape(-1)])
+        kept = similarity[rows, columns] >= threshold
+        rows, columns = rows[kept], columns[kept]
     return rows.astype(np.int64), columns.astype(np.int64), similarity[rows, columns]
 
 
