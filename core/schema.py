@@ -102,14 +102,32 @@ def _message_from_arrow(m: dict | None) -> dict | None:
 
 
 def records_to_table(records: Iterable[dict]) -> pa.Table:
-    """Canonical record dicts -> an Arrow table with CANONICAL_SCHEMA."""
-    ids, messages, rejected, metas = [], [], [], []
+    """Canonical record dicts -> an Arrow table with CANONICAL_SCHEMA.
+
+    Built column-wise (flat message fields + list offsets): loaders call this on every batch, and
+    letting Arrow infer nested dicts row by row costs several times more.
+    """
+    ids, rejected, metas = [], [], []
+    offsets = [0]
+    roles, contents, names, calls = [], [], [], []
     for r in records:
         ids.append(str(r["id"]))
-        messages.append([_message_to_arrow(m) for m in r["messages"]])
+        for m in r["messages"]:
+            roles.append(m["role"])
+            contents.append(m.get("content") or "")
+            names.append(m.get("name"))
+            tool_calls = m.get("tool_calls")
+            calls.append(_dumps(tool_calls) if tool_calls else None)
+        offsets.append(len(roles))
         rejected.append(_message_to_arrow(r.get("rejected")))
         metas.append(_dumps(r.get("meta") or {}))
-    return pa.table([pa.array(ids, pa.string()), pa.array(messages, CANONICAL_SCHEMA.field("messages").type),
+    flat = pa.StructArray.from_arrays(
+        [pa.array(roles, pa.string()), pa.array(contents, pa.string()),
+         pa.array(names, pa.string()), pa.array(calls, pa.string())],
+        fields=list(MESSAGE_TYPE))
+    messages = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), flat,
+                                        type=CANONICAL_SCHEMA.field("messages").type)
+    return pa.table([pa.array(ids, pa.string()), messages,
                      pa.array(rejected, MESSAGE_TYPE), pa.array(metas, pa.string())],
                     schema=CANONICAL_SCHEMA)
 
