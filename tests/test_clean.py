@@ -6,6 +6,7 @@ import pyarrow as pa
 from core.clean import (column_stats, dedup_ledger, filter_for_setting, needed_metrics, page_recipe, refilter,
                         toggle_label, widget_kind)
 from core.engine.local import run_table
+from core.ledger import assert_accounted
 from core.filters import CategoryFilter, ThresholdFilter
 from core.metrics.entropy import Entropy
 from core.metrics.length import TextLength
@@ -80,6 +81,8 @@ def test_refilter_matches_the_engine_on_the_same_recipe():
     assert outcome.funnel == summary.funnel == [("input", 6), ("repeated_response", 4), ("refusal_score", 3),
                                                 ("response_words", 2)]
     assert outcome.kept_head(2).column("id").to_pylist() == ["r0", "r2"]
+    assert_accounted(table.column("id").to_pylist(), outcome.kept_ids(), outcome.ledger)
+    assert_accounted(table.column("id").to_pylist(), kept.column("id").to_pylist(), ledger)
 
 
 def test_needed_metrics_only_those_the_filters_read():

@@ -9,6 +9,7 @@ import pytest
 
 from core.cli import main
 from core.export import assign_validation, build_report, chat_template_preview, normalize_table, split_paths
+from core.ledger import assert_accounted
 from core.load import load_dataset
 from core.recipe import Normalization, Recipe
 from core.schema import message, records_to_table, role_texts
@@ -83,6 +84,8 @@ def test_cli_output_loads_back_as_exactly_the_kept_rows(fmt, suffix, tmp_path, c
     assert next(line for line in lines if line["id"] == "line 7")["raw"].startswith('{"id": "c99"')
     ledger = pq.read_table(tmp_path / "ledger.parquet")
     assert sorted(ledger.column("id").to_pylist()) == ["c02", "c04", "c05", "c12", "line 7"]
+    input_ids = load_dataset(CHAT, on_error="skip").dataset.ids + ["line 7"]
+    assert_accounted(input_ids, load_dataset(out).dataset.ids, ledger)
 
 
 def test_rejected_file_loads_back_with_the_loader(tmp_path):
