@@ -36,8 +36,8 @@ _HELP_VERBS = (r"(?:help|assist|provide|fulfill|comply|answer|create|write|suppo
 # (name, pattern, weight at the start of the answer, words one of which the pattern needs);
 # later in the answer a match weighs half. Texts are lower-cased once; the cheap substring check
 # skips most regex searches, which dominate the cost on large datasets.
-EVIDENCE: tuple[tuple[str, re.Pattern, float, tuple[str, ...]], ...] = tuple(
-    (name, re.compile(p), w, needs) for name, p, w, needs in (
+EVIDENCE: tuple[tuple[str, re.Pattern, float, re.Pattern], ...] = tuple(
+    (name, re.compile(p), w, re.compile("|".join(map(re.escape, needs)))) for name, p, w, needs in (
         ("explicit_refusal", rf"\b(?:i|we) {_CANT}\b[^.!?\n]{{0,40}}?\b{_HELP_VERBS}", 0.9,
          ("can", "won't", "will not", "unable", "able to", "decline", "refuse", "comfortable")),
         ("sorry_cant", rf"\b(?:sorry|apologi[sz]e)\b[^.!?\n]{{0,30}}\b(?:i|we) {_CANT}", 0.9, ("sorry", "apologi")),
@@ -92,7 +92,7 @@ def refusal_score(text: str) -> float:
     lowered = text.lower()
     survive = 1.0
     for _name, pattern, weight, needs in EVIDENCE:
-        if not any(word in lowered for word in needs):
+        if not needs.search(lowered):   # one C-level scan for the words the pattern needs
             continue
         match = pattern.search(lowered)
         if match:
