@@ -100,9 +100,9 @@ def toggle_label(spec: ColumnSpec) -> str:
     return f"Drop rows where {spec.name} is {'false' if spec.better == 'higher' else 'true'}"
 
 
-def needed_metrics(metrics: Sequence[Metric], steps: Sequence[Step]) -> list[Metric]:
-    """The metrics whose columns the filters (or a dedup keep policy) read, in the given order."""
-    wanted = set()
+def needed_metrics(metrics: Sequence[Metric], steps: Sequence[Step], extra_columns: Sequence[str] = ()) -> list[Metric]:
+    """The metrics whose columns the filters, a dedup keep policy or `extra_columns` read, in the given order."""
+    wanted = set(extra_columns)
     for step in steps:
         if isinstance(step, Filter):
             wanted.update(step.required_columns())
@@ -115,7 +115,8 @@ def page_recipe(metrics: Sequence[Metric], dedups: Sequence[Deduplicator], filte
                 export: ExportSettings | None = None) -> Recipe:
     """The recipe the page's settings make: needed metrics, then dedup steps, then filters."""
     steps: list[Step] = [*dedups, *filters]
-    return Recipe.from_steps([*needed_metrics(metrics, steps), *steps], export,
+    stratify = [export.split.stratify_by] if export and export.split.stratify_by else []
+    return Recipe.from_steps([*needed_metrics(metrics, steps, stratify), *steps], export,
                              description="Built on the Clean & Export page")
 
 

@@ -142,6 +142,13 @@ class Recipe(BaseModel):
                         problems.append(f"{where(loc)}: steps.{i}: filter '{entry.name}' needs the column "
                                         f"'{column}': {hint}")
             built.append(step)
+        stratify = self.export.split.stratify_by
+        if stratify and stratify not in produced:
+            from core.filters import metric_for_column
+            producer = metric_for_column(stratify)
+            hint = f"add the metric '{producer}' to the steps" if producer else "no registered metric computes it"
+            problems.append(f"{where(('export', 'split', 'stratify_by'))}: export.split.stratify_by: the column "
+                            f"'{stratify}' is not computed by any step: {hint}")
         if problems:
             raise SieveConfigError("\n".join(problems))
         return built

@@ -284,7 +284,8 @@ unicode = c2.selectbox("Unicode form", ["NFC", "NFKC", None], key="clean.unicode
                        format_func=lambda v: v or "leave as is")
 fraction = c3.slider("Validation share", 0.0, 0.5, 0.0, step=0.01, key="clean.val")
 seed = c3.number_input("Split seed", value=0, step=1, key="clean.seed")
-category_columns = [f.name for f in table.schema if pa.types.is_string(f.type) and f.name not in ("id", "meta")]
+category_columns = [spec.name for metric in metrics for spec in metric.columns()
+                    if spec.dtype == "category" and spec.name in table.column_names]
 stratify = c3.selectbox("Stratify by", [None, *category_columns], key="clean.stratify",
                         format_func=lambda v: v or "no stratification")
 export = ExportSettings(format=fmt, normalization=Normalization(whitespace=whitespace, unescape=unescape, unicode=unicode),

@@ -88,3 +88,12 @@ def test_refilter_matches_the_engine_on_the_same_recipe():
 def test_needed_metrics_only_those_the_filters_read():
     assert needed_metrics([Refusal()], [ThresholdFilter(column="response_tokens", max=3)]) == []
     assert needed_metrics([Refusal()], [ThresholdFilter(column="refusal_score", max=0.3)]) == [Refusal()]
+
+
+def test_page_recipe_keeps_the_metric_a_stratified_split_needs():
+    from core.metrics.validity import Validity
+    from core.recipe import ExportSettings, Split
+    export = ExportSettings(split=Split(validation_fraction=0.1, stratify_by="json_state"))
+    recipe = page_recipe([Refusal(), Validity()], [], [ThresholdFilter(column="refusal_score", max=0.5)], export)
+    assert [s.name for s in recipe.steps] == ["refusal", "validity", "threshold"]
+    recipe.build_steps()

@@ -106,3 +106,13 @@ def test_the_documented_example_recipe_is_valid():
     recipe = Recipe.load(Path(__file__).resolve().parent.parent / "examples" / "recipe.yaml")
     kinds = [s.kind for s in recipe.build_steps()]
     assert kinds.count("dedup") == 2 and kinds[-1] == "filter" and recipe.export.split.validation_fraction == 0.05
+
+
+def test_stratify_column_must_be_computed():
+    text = GOOD.replace("split: {validation_fraction: 0.1, seed: 7}",
+                        "split: {validation_fraction: 0.1, seed: 7, stratify_by: json_state}")
+    with pytest.raises(SieveConfigError, match=r"line 16: export.split.stratify_by: the column 'json_state' is not "
+                                                r"computed by any step: add the metric 'validity'"):
+        Recipe.from_yaml(text)
+    ok = text.replace("  - kind: metric\n    name: refusal\n", "  - kind: metric\n    name: refusal\n  - {kind: metric, name: validity}\n")
+    assert Recipe.from_yaml(ok).export.split.stratify_by == "json_state"
