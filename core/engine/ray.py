@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -78,7 +79,10 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True  # shards in input order, like the local output
         context.enable_progress_bars = False
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        # A failing task's traceback is Ray's log, not the user's: the error itself is re-raised
+        # (and printed by the CLI as one line); SIEVE_DEBUG=1 keeps Ray's logs.
+        if not os.environ.get("SIEVE_DEBUG"):
+            logging.getLogger("ray.data").setLevel(logging.CRITICAL)
         yield max(1, int(ray.cluster_resources().get("CPU", 1)))
     finally:
         if temp_dir is not None:
@@ -190,6 +194,9 @@ def run_files(recipe, steps: Sequence[Step], input_path: str | Path, output_path
             sink = make_sink(output, suffix, to, export.normalization, ledger_dir, rejected_dir, ROWS_PER_SHARD)
             ds.write_datasink(sink)
         except Exception as exc:
+            for directory in (output, ledger_dir, rejected_dir):
+                if directory is not None:
+                    shutil.rmtree(directory, ignore_errors=True)  # no half-written output survives
             cause = user_error(exc)
             if cause is not None:
                 raise cause from None
@@ -228,6 +235,8 @@ def user_error(exc: BaseException) -> SieveError | None:
             continue
         seen.add(id(error))
         if isinstance(error, SieveError) and type(error).__module__ == "core.errors":
-            return error
+            # Ray Data appends its retry advice to the message; the user's error is what came before
+            message = re.split(r"\nFailed to [^\n]* after \d+/\d+ attempts", str(error))[0]
+            return type(error)(message)
         stack += [getattr(error, "cause", None), error.__cause__, error.__context__]
     return None

@@ -40,7 +40,8 @@ ENVELOPE_SCHEMA = pa.schema(list(CANONICAL_SCHEMA) + [pa.field(ORDER, pa.int64()
                             + [pa.field(RAW, pa.string())])
 ENVELOPE_EXTRA = [ORDER, *DROP.values(), RAW]
 FILE_SHIFT = 40  # `_order` = file index << 40 | row position in the file: input order across shards
-SUCCESS = "_SUCCESS"
+SUCCESS = "_SUCCESS"   # written when every shard is complete
+MARKER = "_SIEVE"      # written first: a directory Sieve may replace
 
 
 # ---------------------------------------------------------------- envelope
@@ -162,11 +163,12 @@ def prepare_directory(path: Path) -> None:
         raise SieveInputError("the Ray engine writes a directory of shards here, but a file exists "
                               "with this name; remove it or choose another --output", file=str(path))
     if path.is_dir() and any(path.iterdir()):
-        if not (path / SUCCESS).exists():
+        if not (path / MARKER).exists():
             raise SieveInputError("output directory is not empty and was not written by Sieve; "
                                   "choose an empty or new directory", file=str(path))
         shutil.rmtree(path)
     path.mkdir(parents=True, exist_ok=True)
+    (path / MARKER).write_text("written by Sieve's Ray engine; the next run to this path replaces it\n")
 
 
 def _parse_losses(lines: list[str]) -> Counter:

@@ -203,3 +203,17 @@ def test_ray_refuses_the_train_validation_split(tmp_path, capsys):
     source.write_text('{"instruction": "a", "output": "b"}\n')
     code, _, err = run_cli(capsys, recipe, "--input", source, "--output", tmp_path / "o.jsonl", "--engine", "ray")
     assert code == 2 and "split runs on the local engine only" in err
+
+
+def test_a_bad_shard_found_by_a_worker_is_reported_as_input_error(local_ray, tmp_path, capsys):
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    (shards / "a.jsonl").write_text('{"instruction": "Name a colour.", "output": "Teal is a colour."}\n')
+    (shards / "b.jsonl").write_text("\n\n")  # read by a Ray task, not the driver
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("version: 1\n")
+    code, _, err = run_cli(capsys, recipe, "--input", shards, "--output", tmp_path / "o.jsonl", "--engine", "ray")
+    assert code == 2
+    assert err.strip().splitlines()[-1] == f"error: {shards / 'b.jsonl'}: file holds only whitespace: no records to load"
+    assert "Traceback" not in err and "retried" not in err
+    assert not (tmp_path / "o.jsonl").exists() and not (tmp_path / "o.jsonl.ledger").exists()  # no half output
