@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -203,15 +204,20 @@ def _mistral_v1():
     return _MISTRAL
 
 
+@lru_cache(maxsize=4)
+def _local_tokenizer(path: str):
+    from transformers import AutoTokenizer
+    return AutoTokenizer.from_pretrained(path, local_files_only=True)
+
+
 def jinja_preview(record: dict, tokenizer_dir: str | Path) -> tuple[str, int]:
     """(rendered text, token count) with the `chat_template` of a local Hugging Face tokenizer folder."""
     from core.errors import SieveInputError
-    from transformers import AutoTokenizer
 
     path = Path(tokenizer_dir)
     if not path.is_dir():
         raise SieveInputError("tokenizer folder not found", file=str(path))
-    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    tokenizer = _local_tokenizer(str(path.resolve()))
     if not getattr(tokenizer, "chat_template", None):
         raise SieveInputError("this tokenizer has no chat_template", file=str(path), field="chat_template")
     messages = [{"role": m["role"], "content": m["content"]} for m in record["messages"]]

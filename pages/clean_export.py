@@ -299,7 +299,8 @@ with st.expander("Chat-template preview"):
     folder = st.text_input("Tokenizer folder (with a chat_template)", key="clean.template_dir") if source != "mistral" else ""
     if (source == "mistral" or folder) and outcome.kept_rows:
         try:
-            for item in chat_template_preview(table_to_records(outcome.kept_head(3)), folder or "mistral"):
+            for item in chat_template_preview(table_to_records(normalize_table(outcome.kept_head(3), export.normalization)),
+                                              folder or "mistral"):
                 st.caption(f"{item['id']} · {item['tokens']} tokens")
                 st.code(item["text"], language=None, wrap_lines=True)
         except SieveError as exc:
