@@ -116,3 +116,23 @@ def test_stratify_column_must_be_computed():
         Recipe.from_yaml(text)
     ok = text.replace("  - kind: metric\n    name: refusal\n", "  - kind: metric\n    name: refusal\n  - {kind: metric, name: validity}\n")
     assert Recipe.from_yaml(ok).export.split.stratify_by == "json_state"
+
+
+def test_cli_runs_a_plugin_with_the_flag(tmp_path, monkeypatch, capsys):
+    import json
+
+    from core.cli import main
+    (tmp_path / "my_checks.py").write_text(
+        "import numpy as np\nfrom core.schema import role_texts\n"
+        "def has_citation(table):\n    return np.array(['[1]' in t for t in role_texts(table)])\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    data = tmp_path / "in.jsonl"
+    data.write_text('{"id": "a", "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "see [1]"}]}\n'
+                    '{"id": "b", "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "trust me"}]}\n')
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(PLUGIN)
+    code = main(["run", str(recipe), "--input", str(data), "--output", str(tmp_path / "out.jsonl"),
+                 "--allow-plugins", "--json"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["kept_rows"] == 1 and summary["by_reason"] == {"plugin my_checks:has_citation": 1}
