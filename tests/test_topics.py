@@ -190,3 +190,32 @@ def test_estimated_k_is_at_most_the_square_root_of_the_rows():
     vectors, _ = blobs(sizes=(3,) * 6, spread=0.01)   # 18 rows in 6 tight groups: sqrt(18) -> k <= 4
     k, scores = estimate_k(vectors)
     assert max(scores) == 4 and k <= 4
+
+
+def test_umap_map_is_used_when_installed(monkeypatch):
+    import sys
+    import types
+
+    calls = []
+
+    class FakeUMAP:  # stands in for umap-learn, which is optional and not in requirements.txt
+        def __init__(self, **params):
+            calls.append(params)
+
+        def fit_transform(self, vectors):
+            return vectors[:, :2] * 10
+
+    monkeypatch.setitem(sys.modules, "umap", types.SimpleNamespace(UMAP=FakeUMAP))
+    vectors, truth = blobs()
+    result = analyze_topics(topic_texts(truth), vectors, k=3, projection="umap", seed=7)
+    assert calls == [{"n_components": 2, "metric": "cosine", "random_state": 7}]
+    np.testing.assert_allclose(result.x, vectors[:, 0] * 10, rtol=1e-6)
+    assert result.projection == "umap"
+
+
+def test_progress_names_each_stage():
+    vectors, truth = blobs()
+    seen = []
+    analyze_topics(topic_texts(truth), vectors, on_progress=lambda done, total, msg: seen.append((done, total, msg)))
+    assert seen[0] == (0, 4, "Estimating the number of topics") and seen[-1] == (4, 4, "Done")
+    assert [m for _, _, m in seen[1:-1]] == ["Clustering into 3 topics", "Labelling topics (c-TF-IDF)", "Drawing the map"]
