@@ -115,14 +115,14 @@ def test_language_drift_with_guards():
 
 
 def test_plugin_filter_loads_module_function(tmp_path, monkeypatch):
-    (tmp_path / "my_checks.py").write_text(
+    (tmp_path / "sieve_digit_checks.py").write_text(
         "import numpy as np\nfrom core.schema import role_texts\n"
         "def has_digit(table):\n    return np.array([any(c.isdigit() for c in t) for t in role_texts(table)])\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    result = PluginFilter(function="my_checks:has_digit").keep(table_with(["a1", "b"]))
-    assert result.keep.tolist() == [True, False] and result.reasons[1] == "plugin my_checks:has_digit"
+    result = PluginFilter(function="sieve_digit_checks:has_digit").keep(table_with(["a1", "b"]))
+    assert result.keep.tolist() == [True, False] and result.reasons[1] == "plugin sieve_digit_checks:has_digit"
     with pytest.raises(SieveConfigError, match="cannot be loaded"):
-        PluginFilter(function="my_checks:nope").setup()
+        PluginFilter(function="sieve_digit_checks:nope").setup()
 
 
 def test_filters_are_fast_enough_to_be_vectorized():
