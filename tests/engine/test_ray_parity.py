@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import json
+import os
 import random
 import sys
 from typing import ClassVar
@@ -36,6 +37,12 @@ class FakeVowelModel(Metric):
 
     name: ClassVar[str] = "test_ray_vowels"
     uses_model: ClassVar[bool] = True
+    setup_log: ClassVar[str | None] = None  # a file each setup() appends its process id to
+
+    def setup(self):
+        if FakeVowelModel.setup_log:
+            with open(FakeVowelModel.setup_log, "a") as fh:
+                fh.write(f"{os.getpid()}\n")
 
     def columns(self):
         return [ColumnSpec(name="test_vowel_share", dtype="float", description="vowel share", better="higher")]
@@ -149,11 +156,19 @@ def test_ray_engine_keeps_and_drops_the_same_rows_as_the_local_engine(local_ray,
     recipe.write_text(RECIPE)
 
     code, local, err = run_cli(capsys, recipe, "--input", source, "--output", tmp_path / "local.jsonl",
-                               "--ledger", tmp_path / "local.ledger.parquet")
+                               "--ledger", tmp_path / "local.ledger.parquet", "--batch-size", 1000)
     assert code == 0, err
-    code, on_ray, err = run_cli(capsys, recipe, "--input", source, "--output", tmp_path / "ray.jsonl",
-                                "--engine", "ray", "--rejected", tmp_path / "ray.rejected")
+    FakeVowelModel.setup_log = str(tmp_path / "setups.txt")
+    try:
+        code, on_ray, err = run_cli(capsys, recipe, "--input", source, "--output", tmp_path / "ray.jsonl",
+                                    "--engine", "ray", "--rejected", tmp_path / "ray.rejected", "--batch-size", 1000)
+    finally:
+        FakeVowelModel.setup_log = None
     assert code == 0, err
+    # the model-backed metric ran in an actor pool: one long-lived process (2 CPUs -> 1 actor) took
+    # every batch, so a model cached by the metric loads once there (scoring calls setup per batch)
+    setups = (tmp_path / "setups.txt").read_text().split()
+    assert len(setups) >= 3 and len(set(setups)) == 1 and int(setups[0]) != os.getpid()
 
     for key in ("input_rows", "kept_rows", "dropped_rows", "by_reason", "by_step", "funnel"):
         assert on_ray[key] == local[key], key
