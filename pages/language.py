@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from core.metrics.language import Language
+from core.metrics.language import NO_LANGUAGE, Language
 from core.metrics.summary import summarize
 from ui import inspect_views as views
 
@@ -16,12 +16,13 @@ summary = summarize(dataset.table)["languages"]
 reliable = frame["is_language_reliable"].to_numpy(dtype=bool)
 mismatch = frame["is_language_mismatch"].to_numpy(dtype=bool)
 k1, k2, k3, k4 = st.columns(4)
-k1.metric("Prompt languages", f"{frame['prompt_language'].replace('', np.nan).nunique():,}")
-k2.metric("Response languages", f"{frame['response_language'].replace('', np.nan).nunique():,}")
+k1.metric("Prompt languages", f"{frame['prompt_language'].replace(NO_LANGUAGE, np.nan).nunique():,}")
+k2.metric("Response languages", f"{frame['response_language'].replace(NO_LANGUAGE, np.nan).nunique():,}")
 k3.metric("Language mismatches", f"{summary['mismatch_rows']:,}",
           help="Prompt and response reliably detected in different languages (translations do this on purpose)")
 k4.metric("Unreliable rows", f"{summary['unreliable_rows']:,}",
-          help=f"A side shorter than {metric.min_chars} characters or detected below {metric.min_score:.0%} confidence")
+          help=f"A side with fewer than {metric.min_chars} letters outside code, mostly numbers or symbols, "
+               f"or detected below {metric.min_score:.0%} confidence")
 
 only_reliable = st.toggle("Only rows where both sides are reliable", value=False, key="language_reliable_only")
 view = frame[reliable] if only_reliable else frame

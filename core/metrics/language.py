@@ -5,10 +5,16 @@ is marked unreliable: short prompts ("Translate: hola") fool fastText, so a mism
 where both sides are reliable. With `short_text_detector="lingua"` (needs the optional
 `lingua-language-detector` package), short texts are re-detected by lingua among
 `lingua_languages`, and count as reliable when lingua is confident enough.
+
+Only prose is judged: code (fenced or inline) and words without a letter ("$9.60", "÷", "42") are
+left out before detection, and a text whose letters are under `min_letter_share` of its non-space
+characters (a table of numbers, a formula) is unreliable. A side with no prose at all (empty, or
+only code, numbers and symbols) gets the language `NO_LANGUAGE`.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from typing import ClassVar, Literal
@@ -22,6 +28,9 @@ from core.schema import role_texts
 from core.steps import ColumnSpec, Metric, register
 
 _MAX_DETECT_CHARS = 120  # enough to decide; fastText time grows with length, accuracy does not
+_PROSE_WINDOW = 2_000    # characters looked at for the prose and its letter share (bounds per-row cost)
+NO_LANGUAGE = "unknown"  # the language of a side with no prose: empty, or only code, numbers and symbols
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.S)  # fenced blocks (closed or not) and inline code
 _lock = threading.Lock()
 
 
@@ -52,11 +61,19 @@ def _lingua_detector(languages: tuple[str, ...]):
     return LanguageDetectorBuilder.from_iso_codes_639_1(*(getattr(IsoCode639_1, c.upper()) for c in languages)).build()
 
 
+def prose(text: str) -> tuple[str, int, int]:
+    """(the words with a letter, outside code; letters; non-space characters) of the start of `text`."""
+    window = _CODE.sub(" ", text[:_PROSE_WINDOW])
+    words = [word for word in window.split() if any(map(str.isalpha, word))]
+    letters = sum(map(str.isalpha, window))
+    return " ".join(words), letters, len(window) - sum(map(str.isspace, window))
+
+
 def detect_languages(texts: list[str]) -> tuple[list[str], np.ndarray]:
-    """(ISO 639-1 code or '' for empty text, confidence 0..1) per text, with the fastText lite model."""
+    """(ISO 639-1 code, or NO_LANGUAGE for blank text; confidence 0..1) per text, with the fastText lite model."""
     with _lock:
         detector = _fasttext_detector()
-    codes, scores = [""] * len(texts), np.zeros(len(texts))
+    codes, scores = [NO_LANGUAGE] * len(texts), np.zeros(len(texts))
     for i, text in enumerate(texts):
         if text.strip():
             best = detector.detect(text, k=1)[0]
@@ -68,7 +85,7 @@ def detect_with_lingua(texts: list[str], languages: tuple[str, ...]) -> tuple[li
     """Like detect_languages, with lingua (better on short texts)."""
     with _lock:
         detector = _lingua_detector(languages)
-    codes, scores = [""] * len(texts), np.zeros(len(texts))
+    codes, scores = [NO_LANGUAGE] * len(texts), np.zeros(len(texts))
     for i, text in enumerate(texts):
         values = detector.compute_language_confidence_values(text) if text.strip() else []
         if values:
@@ -83,7 +100,9 @@ class Language(Metric):
     description: ClassVar[str] = ("Language of prompt and response (fastText lite, offline), its confidence, "
                                   "whether that is reliable, and whether the two differ.")
 
-    min_chars: int = Field(20, ge=0, description="Texts with fewer non-space characters are unreliable")
+    min_chars: int = Field(20, ge=0, description="Texts with fewer letters (outside code) are unreliable")
+    min_letter_share: float = Field(0.5, ge=0, le=1, description=(
+        "Texts where letters are a smaller share of the non-space characters (numbers, symbols, code) are unreliable"))
     min_score: float = Field(0.5, ge=0, le=1, description="Detections below this confidence are unreliable")
     short_text_detector: Literal["fasttext", "lingua"] = Field("fasttext", description=(
         "Detector for texts shorter than min_chars: fasttext (always unreliable there), or lingua "
@@ -93,7 +112,8 @@ class Language(Metric):
     def columns(self) -> list[ColumnSpec]:
         def lang(side):
             return ColumnSpec(name=f"{side}_language", dtype="category", group="language",
-                              description=f"ISO 639-1 language of the {side} ('' when empty)")
+                              description=f"ISO 639-1 language of the {side}'s prose ('{NO_LANGUAGE}' when it has "
+                                          "none: empty, or only code, numbers and symbols)")
 
         def score(side):
             return ColumnSpec(name=f"{side}_language_score", dtype="float", unit="probability", bins=40,
@@ -101,9 +121,10 @@ class Language(Metric):
                               description=f"Detector confidence for the {side} language")
         return [lang("prompt"), score("prompt"), lang("response"), score("response"),
                 ColumnSpec(name="is_language_reliable", dtype="bool", better="higher", group="language",
-                           description=f"Both prompt and response are detected with confidence ≥ {self.min_score} "
-                                       f"and (unless lingua handles short texts) have ≥ {self.min_chars} "
-                                       "non-space characters"),
+                           description=f"Both prompt and response are detected with confidence ≥ {self.min_score}, "
+                                       f"are mostly letters (≥ {self.min_letter_share:.0%} of non-space characters) "
+                                       f"and (unless lingua handles short texts) have ≥ {self.min_chars} letters "
+                                       "outside code"),
                 ColumnSpec(name="is_language_mismatch", dtype="bool", better="lower", group="language",
                            description="Prompt and response are reliably detected in different languages")]
 
@@ -114,18 +135,20 @@ class Language(Metric):
                 _lingua_detector(tuple(self.lingua_languages))
 
     def _side(self, texts: list[str]):
-        codes, scores = detect_languages(texts)
-        # Counting spaces only matters near the cut; long texts are long either way.
-        lengths = np.array([len(t) - sum(map(str.isspace, t)) if len(t) < 4 * self.min_chars else len(t)
-                            for t in texts], dtype=np.int64)
-        short = lengths < self.min_chars
-        reliable = ~short & (scores >= self.min_score)
+        parts = [prose(t) for t in texts]
+        words = [p[0] for p in parts]
+        letters = np.array([p[1] for p in parts], dtype=np.int64)
+        non_space = np.array([p[2] for p in parts], dtype=np.int64)
+        codes, scores = detect_languages(words)
+        short = letters < self.min_chars
+        wordy = letters >= self.min_letter_share * np.maximum(non_space, 1)
+        reliable = ~short & wordy & (scores >= self.min_score)
         if self.short_text_detector == "lingua" and short.any():
-            rows = np.flatnonzero(short & (lengths > 0))
-            short_codes, short_scores = detect_with_lingua([texts[i] for i in rows], tuple(self.lingua_languages))
+            rows = np.flatnonzero(short & (letters > 0))
+            short_codes, short_scores = detect_with_lingua([words[i] for i in rows], tuple(self.lingua_languages))
             for i, code, score in zip(rows, short_codes, short_scores):
                 codes[i], scores[i] = code, score
-            reliable[rows] = scores[rows] >= self.min_score
+            reliable[rows] = wordy[rows] & (scores[rows] >= self.min_score)
         return codes, scores, reliable
 
     def compute(self, table: pa.Table) -> dict:
