@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from core.metrics.language import NO_LANGUAGE
 from core.metrics.summary import REPETITIVE_DUP_LINE_FRAC, REPETITIVE_TOP_2GRAM_FRAC, summarize, summary_metrics
 from ui import cache, state
 from ui import inspect_views as views
@@ -30,9 +31,10 @@ bottom[0].metric("Mean entropy (bits)", f"{mean_entropy:.2f}" if mean_entropy is
                  help="Shannon entropy of each response's words, averaged")
 bottom[1].metric("Valid JSON", f"{summary['json']['valid_json_pct']} %" if summary["json"]["valid_json_pct"] is not None
                  else "–", help=f"{summary['json']['rows_with_json']:,} rows contain JSON")
-languages = summary["languages"]["response"]
-bottom[2].metric("Response languages", f"{len(languages):,}",
-                 help=", ".join(f"{code}: {n:,}" for code, n in languages.items()))
+# Counted over every row, as the Language page does (the summary keeps only the most common few).
+response_languages = frame["response_language"][frame["response_language"] != NO_LANGUAGE]
+bottom[2].metric("Response languages", f"{response_languages.nunique():,}",
+                 help="Most common: " + ", ".join(f"{code}: {n:,}" for code, n in summary["languages"]["response"].items()))
 
 report = result.report
 if report.rejected:

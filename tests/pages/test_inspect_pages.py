@@ -63,6 +63,9 @@ def test_overview_shows_core_numbers_and_the_planted_problems(scored, summary):
     assert f"Broken JSON: {int((column(scored, 'json_state') == 'broken').sum())}" in labels
     assert f"Unclosed code fences: {int(column(scored, 'has_unclosed_code_fence').sum())}" in labels
     assert f"Language mismatches: {int(column(scored, 'is_language_mismatch').sum())}" in labels
+    # Every language, not only the top few the summary keeps; "unknown" (no prose) is not a language.
+    languages = set(column(scored, "response_language")) - {"unknown"}
+    assert shown["Response languages"] == f"{len(languages):,}"
 
 
 def test_core_finds_the_problems_planted_in_the_sample(scored):
@@ -72,6 +75,7 @@ def test_core_finds_the_problems_planted_in_the_sample(scored):
     assert {"alp-0056", "oai-0023", "alp-0078"} <= flagged(column(scored, "json_state") == "broken")
     assert {"alp-0059", "oai-0072", "sg-0009"} <= flagged(column(scored, "has_unclosed_code_fence"))
     assert {"alp-0118", "oai-0016", "sg-0057"} <= flagged(column(scored, "is_language_mismatch"))
+    assert not {"alp-0062", "oai-0064"} & flagged(column(scored, "is_language_mismatch"))  # price maths, in English
     assert {"alp-0031", "oai-0058"} <= flagged(column(scored, "response_words") <= 2)
 
 
@@ -112,7 +116,7 @@ def test_language_page(scored, summary):
     shown = kpis(app)
     assert shown["Language mismatches"] == f"{summary['languages']['mismatch_rows']:,}"
     assert shown["Unreliable rows"] == f"{summary['languages']['unreliable_rows']:,}"
-    prompt_languages = {c for c in column(scored, "prompt_language") if c}
+    prompt_languages = {c for c in column(scored, "prompt_language") if c != "unknown"}
     assert shown["Prompt languages"] == f"{len(prompt_languages):,}"
 
 
