@@ -8,13 +8,10 @@ sum_{i!=j} v_i.v_j = |sum_i v_i|^2 - sum_i |v_i|^2, so it is exact in O(n*d) wit
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
 import numpy as np
-
-WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -43,9 +40,22 @@ def cluster_entropy(cluster_ids: np.ndarray) -> tuple[float, float]:
     return bits, bits / math.log2(len(sizes))
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens, the unit distinct-n counts."""
-    return WORD.findall(text.lower())
+# A word: a run of letters, combining marks, digits or underscores (RE2 syntax, for Arrow).
+NON_WORD = r"[^\p{L}\p{M}\p{N}_]+"
+
+
+def word_ids(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(vocabulary id of every lower-cased word, row of every word), in order, vectorized in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    words = pc.split_pattern_regex(pc.utf8_lower(pa.array([t or "" for t in texts], pa.large_string())), NON_WORD)
+    rows = pc.list_parent_indices(words).to_numpy()
+    flat = pc.list_flatten(words)
+    is_word = pc.not_equal(flat, "")  # splitting leaves "" at a leading/trailing separator
+    flat, rows = flat.filter(is_word), rows[is_word.to_numpy(zero_copy_only=False)]
+    encoded = pc.dictionary_encode(flat)
+    return encoded.indices.to_numpy().astype(np.int64), rows.astype(np.int64)
 
 
 def distinct_n(texts: Sequence[str], n: int) -> float:
@@ -53,25 +63,24 @@ def distinct_n(texts: Sequence[str], n: int) -> float:
 
     Note the score falls as a dataset grows, so compare datasets of similar size.
     """
-    vocabulary: dict[str, int] = {}
-    ids: list[int] = []
-    row_of: list[int] = []
-    for row, text in enumerate(texts):
-        tokens = tokenize(text or "")
-        ids.extend(vocabulary.setdefault(t, len(vocabulary)) for t in tokens)
-        row_of.extend([row] * len(tokens))
+    return _distinct(*word_ids(texts), n)
+
+
+def _distinct(ids: np.ndarray, rows: np.ndarray, n: int) -> float:
     if len(ids) < n:
         return float("nan")
-    token_ids = np.asarray(ids, dtype=np.int64)
-    rows = np.asarray(row_of, dtype=np.int64)
-    # An n-gram starting at i is valid when tokens i..i+n-1 belong to one row.
-    starts = np.arange(len(token_ids) - n + 1)
-    valid = rows[starts] == rows[starts + n - 1]
-    if not valid.any():
+    # An n-gram starting at i is valid when words i..i+n-1 belong to one row.
+    starts = np.flatnonzero(rows[: len(ids) - n + 1] == rows[n - 1:])
+    if len(starts) == 0:
         return float("nan")
-    grams = np.stack([token_ids[starts[valid] + k] for k in range(n)], axis=1)
-    unique = np.unique(grams, axis=0) if n > 1 else np.unique(grams)
-    return len(unique) / int(valid.sum())
+    vocabulary = int(ids.max()) + 1
+    if vocabulary ** n < 2 ** 63:  # one int64 code per n-gram: a 1-D unique is far faster than rows
+        codes = np.zeros(len(starts), dtype=np.int64)
+        for k in range(n):
+            codes = codes * vocabulary + ids[starts + k]
+        return len(np.unique(codes)) / len(starts)
+    grams = np.stack([ids[starts + k] for k in range(n)], axis=1)
+    return len(np.unique(grams, axis=0)) / len(starts)
 
 
 def mean_pairwise_distance(embeddings: np.ndarray) -> float:
@@ -90,8 +99,9 @@ def mean_pairwise_distance(embeddings: np.ndarray) -> float:
 
 def diversity_scores(texts: Sequence[str], embeddings: np.ndarray, cluster_ids: np.ndarray) -> DiversityScores:
     bits, normalized = cluster_entropy(cluster_ids)
+    ids, rows = word_ids(texts)
     return DiversityScores(
         rows=len(texts), clusters=int(len(np.unique(cluster_ids))),
         cluster_entropy_bits=bits, cluster_entropy_normalized=normalized,
-        distinct_1=distinct_n(texts, 1), distinct_2=distinct_n(texts, 2),
+        distinct_1=_distinct(ids, rows, 1), distinct_2=_distinct(ids, rows, 2),
         mean_pairwise_distance=mean_pairwise_distance(embeddings))
