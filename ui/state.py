@@ -22,6 +22,7 @@ SYNTH_SETTINGS = "sieve.synth"         # endpoint settings; the API key lives on
 TOKENIZER = "sieve.tokenizer"          # token counts: "mistral", "cl100k" or a local HF tokenizer folder
 EMBEDDING_MODEL = "sieve.embedding_model"  # Topics and Dedup: "static", "minilm" or a local model folder
 SAFETY_STEPS = "sieve.safety_steps"    # Safety page proposals: {"toxicity"|"profanity"|"pii": [recipe entries]}
+LOAD_SHAPE = "sieve.load_shape"        # Load page: (LoadResult, its roles/turns summary), recomputed per result
 
 
 def init() -> None:
