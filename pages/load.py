@@ -67,10 +67,10 @@ def load_upload(file, name: str, format: str | None) -> None:
 
 def dataset_shape(result) -> dict:
     """Roles and turn counts (what `inspect` prints), once per loaded result rather than per rerun."""
-    cached = st.session_state.get("load.shape")
+    cached = state.get(state.LOAD_SHAPE)
     if cached is None or cached[0] is not result:  # holding the result keeps the identity check sound
         cached = (result, inspect_summary(result))
-        st.session_state["load.shape"] = cached
+        state.put(state.LOAD_SHAPE, cached)
     return cached[1]
 
 

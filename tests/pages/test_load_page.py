@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.load import load_sample
+from ui import state
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -57,6 +58,8 @@ def test_opens_on_the_sample_with_core_counts(app, sample):
                for c in app.caption)
     assert shown_ids(app) == sample.dataset.ids[:10]
     assert app.session_state["sieve.source_label"] == "sample"
+    # The roles/turns summary is cached under its declared key, with the result it describes.
+    assert app.session_state[state.LOAD_SHAPE][1]["roles"]["user"] >= report.loaded
 
 
 def test_paging_and_page_size(app, sample):
