@@ -219,3 +219,13 @@ def test_progress_names_each_stage():
     analyze_topics(topic_texts(truth), vectors, on_progress=lambda done, total, msg: seen.append((done, total, msg)))
     assert seen[0] == (0, 4, "Estimating the number of topics") and seen[-1] == (4, 4, "Done")
     assert [m for _, _, m in seen[1:-1]] == ["Clustering into 3 topics", "Labelling topics (c-TF-IDF)", "Drawing the map"]
+
+
+def test_words_keep_their_combining_marks_and_long_ngrams_still_count():
+    from core.diversity import word_ids
+
+    ids, rows = word_ids(["नमस्ते दुनिया नमस्ते", "Ünïcode ünïcode!"])
+    assert ids.tolist() == [0, 1, 0, 2, 2] and rows.tolist() == [0, 0, 0, 1, 1]
+    # 20-grams over 10 distinct words: 10**20 > 2**63, so the row-wise fallback counts them
+    text = " ".join(f"w{i % 10}" for i in range(21))
+    assert distinct_n([text, text], 20) == pytest.approx(2 / 4)
