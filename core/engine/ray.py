@@ -167,8 +167,7 @@ def run_files(recipe, steps: Sequence[Step], input_path: str | Path, output_path
               ledger_path: str | Path | None = None, output_format: str | None = None,
               input_format: str | None = None, batch_size: int = 4096, num_cpus: int | None = None) -> dict:
     """Read, clean, normalize and write as directories of shards; returns the local engine's JSON summary."""
-    from core.engine.ray_io import (check_input, input_files, make_sink, merge_losses, prepare_directory,
-                                    read_input, shard_suffix)
+    from core.engine.ray_io import check_input, input_files, make_sink, prepare_directory, read_input, shard_suffix
     from core.writers import _check_path
 
     export = recipe.export
@@ -201,12 +200,13 @@ def run_files(recipe, steps: Sequence[Step], input_path: str | Path, output_path
             if cause is not None:
                 raise cause from None
             raise
-    return _summary(sink.results, steps, time.perf_counter() - started, output, ledger_dir, rejected_dir,
-                    merge_losses)
+    return _summary(sink.results, steps, time.perf_counter() - started, output, ledger_dir, rejected_dir)
 
 
 def _summary(results: list[dict], steps, seconds: float, output: Path, ledger_dir: Path,
-             rejected_dir: Path | None, merge_losses) -> dict:
+             rejected_dir: Path | None) -> dict:
+    """The local engine's `--json` summary from the write tasks' counts."""
+    from core.engine.ray_io import merge_losses
     by_reason: Counter = Counter()
     by_step: Counter = Counter()
     for r in results:

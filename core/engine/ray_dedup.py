@@ -266,21 +266,22 @@ class _Tasks:
         self.concat = ray.remote(_drops_task)
         self.count = ray.remote(lambda table: table.num_rows)
 
-    def fan_out(self, fn, parts: int, *args) -> list:
-        refs = fn.options(num_returns=parts).remote(*args)
-        return [refs] if parts == 1 else list(refs)
+    @staticmethod
+    def fan_out(fn, parts: int, *args) -> list:
+        """One task whose list result becomes `parts` objects (a map side of a shuffle)."""
+        return list(fn.options(num_returns=parts).remote(*args))
 
 
 def dedup_stage(ds, step: Deduplicator, label: str, parts: int, model_actors: int):
     """The dataset with this dedup's duplicates marked dropped (same drops as the local engine)."""
+    parts = max(2, parts)  # fan_out needs a list of results
     ds = ds.materialize()  # read twice: signatures, then the drops (the local engine spills instead)
-    map_args = {"batch_format": "pyarrow", "fn_kwargs": {"step": step}}
     if step.uses_model:
         from core.engine.ray import ModelStage
         sig_ds = ds.map_batches(ModelStage, fn_constructor_args=(signature_batch, step),
                                 concurrency=model_actors, batch_format="pyarrow")
     else:
-        sig_ds = ds.map_batches(signature_batch, **map_args)
+        sig_ds = ds.map_batches(signature_batch, batch_format="pyarrow", fn_kwargs={"step": step})
     sig_refs = sig_ds.materialize().to_arrow_refs()
     tasks = _Tasks()
     step_ref = tasks.ray.put(step)
