@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -78,7 +79,7 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
     try:
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True  # shards in input order, like the local output
-        context.enable_progress_bars = False
+        context.enable_progress_bars = sys.stderr.isatty()  # Ray Data's own bars, on a terminal only
         # A failing task's traceback is Ray's log, not the user's: the error itself is re-raised
         # (and printed by the CLI as one line); SIEVE_DEBUG=1 keeps Ray's logs.
         if not os.environ.get("SIEVE_DEBUG"):
