@@ -35,6 +35,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--num-perm", type=int, help="minhash: permutations (default 128)")
     parser.add_argument("--ngram", type=int, help="minhash: words per shingle (default 3)")
     parser.add_argument("--model", help="embedding: static (default), minilm, or a local model folder")
+    parser.add_argument("--index", choices=("auto", "exact", "hnsw"),
+                        help="embedding: neighbour search, exact or approximate HNSW (default auto: HNSW "
+                             "from 50,000 rows)")
     parser.add_argument("--reference", metavar="EVAL_FILE",
                         help="decontaminate: drop rows that are near-duplicates of any row of EVAL_FILE")
     parser.add_argument("--output", metavar="CLUSTERS.jsonl", help="write one line per dropped row")
@@ -51,8 +54,10 @@ def step_params(args: argparse.Namespace) -> dict:
         if not Path(args.reference).exists():
             raise SieveInputError("reference file not found", file=args.reference)
         params["reference"] = args.reference
-    options = {"threshold": args.threshold, "num_perm": args.num_perm, "ngram": args.ngram, "model": args.model}
-    allowed = {"exact": set(), "minhash": {"threshold", "num_perm", "ngram"}, "embedding": {"threshold", "model"}}
+    options = {"threshold": args.threshold, "num_perm": args.num_perm, "ngram": args.ngram, "model": args.model,
+               "index": args.index}
+    allowed = {"exact": set(), "minhash": {"threshold", "num_perm", "ngram"},
+               "embedding": {"threshold", "model", "index"}}
     for name, value in options.items():
         if value is None:
             continue
@@ -87,6 +92,9 @@ def summarize(result, rows: int, step, seconds: float) -> dict:
                "largest_cluster": max(sizes, default=0), "fields": step.fields, "keep": step.keep,
                "threshold": getattr(step, "threshold", None), "reference": step.reference,
                "seconds": round(seconds, 3)}
+    if step.name == "embedding" and not step.reference:
+        from core.dedup.embedding import chosen_index
+        summary["index"] = chosen_index(step.index, rows)
     if step.name == "minhash":
         summary["bands"], summary["rows_per_band"] = step.bands()
     if step.reference:

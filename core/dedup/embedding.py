@@ -1,13 +1,15 @@
 """Embedding dedup: cosine similarity of L2-normalized sentence embeddings.
 
 Neighbours come from blockwise matrix products (each block bounded in bytes, so memory grows
-with n, never n x n); at most `max_neighbours` per row are kept. Clusters are stars around kept
-rows (see clusters.py), so chains of paraphrases never merge rows far from their kept row.
+with n, never n x n; exact, the reference) or, from AUTO_HNSW_ROWS rows on, from an approximate
+HNSW index (ann.py; same pairs, O(n log n)); at most `max_neighbours` per row are kept. Clusters
+are stars around kept rows (see clusters.py), so chains of paraphrases never merge rows far from
+their kept row.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +21,10 @@ from core.steps import register
 
 BLOCK_BYTES = 64 * 2 ** 20
 MAX_NEIGHBOURS = 32
+# From this many rows with text, index="auto" uses HNSW: exact search costs O(n^2) (about 2 min CPU
+# at 100k rows, hours at 1M), HNSW about O(n log n); below it exact is as fast and has no approximation.
+AUTO_HNSW_ROWS = 50_000
+NeighbourIndex = Literal["auto", "exact", "hnsw"]
 
 
 def embed_texts(texts: list[str], model: str) -> np.ndarray:
@@ -53,6 +59,24 @@ def neighbour_pairs(vectors: np.ndarray, threshold: float, *, valid: np.ndarray 
     if not lefts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
     return np.concatenate(lefts), np.concatenate(rights), np.concatenate(sims)
+
+
+def find_neighbours(vectors: np.ndarray, threshold: float, *, index: NeighbourIndex = "auto",
+                    valid: np.ndarray | None = None, max_neighbours: int = MAX_NEIGHBOURS,
+                    on_block: Callable[[int, int], None] | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(left, right, cosine) pairs at or above `threshold`, by exact search or HNSW (see chosen_index)."""
+    if chosen_index(index, len(vectors) if valid is None else int(np.count_nonzero(valid))) == "hnsw":
+        from core.dedup.ann import hnsw_pairs
+        return hnsw_pairs(vectors, threshold, valid=valid, max_neighbours=max_neighbours, on_block=on_block)
+    return neighbour_pairs(vectors, threshold, valid=valid, max_neighbours=max_neighbours, on_block=on_block)
+
+
+def chosen_index(index: NeighbourIndex, rows_with_text: int) -> str:
+    """'exact' or 'hnsw': what `index` means for this many rows."""
+    if index == "auto":
+        return "hnsw" if rows_with_text >= AUTO_HNSW_ROWS else "exact"
+    return index
 
 
 def _top_pairs(similarity: np.ndarray, threshold: float, k: int):
@@ -96,6 +120,8 @@ class EmbeddingDedup(NearDuplicateStep):
     threshold: float = Field(0.9, ge=0.5, le=1.0, description="Cosine similarity from which rows are duplicates")
     model: str = Field("static", description="Embedding model: 'static' (fast, distilled), 'minilm', "
                        "or a local model folder")
+    index: NeighbourIndex = Field("auto", description="Neighbour search: 'exact' (all pairs, O(n^2)), 'hnsw' "
+                                  f"(approximate graph, O(n log n)) or 'auto' (hnsw from {AUTO_HNSW_ROWS:,} rows)")
 
     def text_signatures(self, texts: list[str]) -> dict[str, pa.Array]:
         vectors = embed_texts(texts, self.model)
@@ -114,8 +140,12 @@ class EmbeddingDedup(NearDuplicateStep):
         return with_columns(signatures, {"order": pa.array(np.arange(table.num_rows, dtype=np.int64)), **columns})
 
     def similar_pairs(self, signatures: pa.Table):
-        return neighbour_pairs(fixed_size_matrix(signatures.column("vector"), np.float32),
-                               self.threshold, valid=has_text(signatures))
+        return self.neighbours(signatures, self.threshold)
+
+    def neighbours(self, signatures: pa.Table, threshold: float):
+        """(left, right, cosine) at or above `threshold` with this step's index (the page passes its floor)."""
+        return find_neighbours(fixed_size_matrix(signatures.column("vector"), np.float32), threshold,
+                               index=self.index, valid=has_text(signatures))
 
     def similarity_function(self, signatures: pa.Table):
         vectors = fixed_size_matrix(signatures.column("vector"), np.float32)

@@ -13,7 +13,6 @@ import numpy as np
 import pyarrow as pa
 
 from core.dedup.base import NearDuplicateStep, fixed_size_matrix, has_text
-from core.dedup.embedding import neighbour_pairs
 from core.dedup.exact import equal_key_pairs
 from core.dedup.minhash import band_keys, candidate_pairs, estimated_jaccard, optimal_bands
 from core.steps import DedupResult
@@ -44,8 +43,7 @@ def similarity_graph(step: NearDuplicateStep, signatures: pa.Table, floor: float
         similarity = estimated_jaccard(digests, left, right)
         above = similarity >= floor
         return left[above], right[above], similarity[above]
-    vectors = fixed_size_matrix(signatures.column("vector"), np.float32)
-    left, right, similarity = neighbour_pairs(vectors, floor, valid=valid)
+    left, right, similarity = step.neighbours(signatures, floor)
     return left, right, similarity.astype(np.float64)
 
 
