@@ -168,7 +168,8 @@ def run_files(recipe, steps: Sequence[Step], input_path: str | Path, output_path
               ledger_path: str | Path | None = None, output_format: str | None = None,
               input_format: str | None = None, batch_size: int = 4096, num_cpus: int | None = None) -> dict:
     """Read, clean, normalize and write as directories of shards; returns the local engine's JSON summary."""
-    from core.engine.ray_io import check_input, input_files, make_sink, prepare_directory, read_input, shard_suffix
+    from core.engine.ray_io import (Outputs, check_input, input_files, make_sink, prepare_directory, read_input,
+                                    shard_suffix)
     from core.writers import _check_path
 
     export = recipe.export
@@ -182,30 +183,29 @@ def run_files(recipe, steps: Sequence[Step], input_path: str | Path, output_path
     _check_path(str(output / f"part-00000{suffix}"), to)
     files = input_files(input_path)
     detected = check_input(files, input_format)
-    ledger_dir = Path(ledger_path) if ledger_path else output.with_name(output.name + ".ledger")
-    rejected_dir = Path(rejected_path) if rejected_path else None
-    for directory in (output, ledger_dir, rejected_dir):
-        if directory is not None:
-            prepare_directory(directory)
+    outputs = Outputs(output, suffix, to, export.normalization,
+                      ledger_directory=Path(ledger_path) if ledger_path else output.with_name(output.name + ".ledger"),
+                      ledger_suffix=".jsonl" if ledger_path and Path(ledger_path).suffix != ".parquet" else ".parquet",
+                      rejected_directory=Path(rejected_path) if rejected_path else None)
+    for directory in outputs.directories():
+        prepare_directory(directory)
     started = time.perf_counter()
     with ray_session(address, num_cpus) as cpus:
         try:
             ds = build_pipeline(read_input(files, detected, batch_size), steps, batch_size, cpus)
-            sink = make_sink(output, suffix, to, export.normalization, ledger_dir, rejected_dir, ROWS_PER_SHARD)
+            sink = make_sink(outputs, ROWS_PER_SHARD)
             ds.write_datasink(sink)
         except Exception as exc:
-            for directory in (output, ledger_dir, rejected_dir):
-                if directory is not None:
-                    shutil.rmtree(directory, ignore_errors=True)  # no half-written output survives
+            for directory in outputs.directories():
+                shutil.rmtree(directory, ignore_errors=True)  # no half-written output survives
             cause = user_error(exc)
             if cause is not None:
                 raise cause from None
             raise
-    return _summary(sink.results, steps, time.perf_counter() - started, output, ledger_dir, rejected_dir)
+    return _summary(sink.results, steps, time.perf_counter() - started, outputs)
 
 
-def _summary(results: list[dict], steps, seconds: float, output: Path, ledger_dir: Path,
-             rejected_dir: Path | None) -> dict:
+def _summary(results: list[dict], steps, seconds: float, outputs) -> dict:
     """The local engine's `--json` summary from the write tasks' counts."""
     from core.engine.ray_io import merge_losses
     by_reason: Counter = Counter()
@@ -219,11 +219,11 @@ def _summary(results: list[dict], steps, seconds: float, output: Path, ledger_di
                "by_reason": dict(by_reason.most_common()), "by_step": dict(by_step),
                "funnel": [{"step": s, "rows": n} for s, n in funnel(input_rows, dropping_labels(steps), dict(by_step))],
                "seconds": round(seconds, 3), "engine": "ray",
-               "outputs": [{"path": str(output), "rows": kept_rows,
+               "outputs": [{"path": str(outputs.directory), "rows": kept_rows,
                             "losses": merge_losses([r["losses"] for r in results])}],
-               "ledger": str(ledger_dir)}
-    if rejected_dir is not None:
-        summary["rejected_file"] = str(rejected_dir)
+               "ledger": str(outputs.ledger_directory)}
+    if outputs.rejected_directory is not None:
+        summary["rejected_file"] = str(outputs.rejected_directory)
     return summary
 
 

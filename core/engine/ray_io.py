@@ -18,11 +18,11 @@ import os
 import re
 import shutil
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -189,8 +189,23 @@ def merge_losses(per_shard: list[list[str]]) -> list[str]:
     return [f"{text} ({n} records)" for text, n in total.most_common()]
 
 
-def make_sink(output_dir: Path, suffix: str, to: str, normalization, ledger_dir: Path,
-              rejected_dir: Path | None, rows_per_shard: int):
+@dataclass(frozen=True)
+class Outputs:
+    """Where and how a run writes: directories of shards for the kept rows, the ledger, the rejected rows."""
+
+    directory: Path
+    suffix: str                 # of the kept-row shards: ".jsonl", ".jsonl.gz", ".parquet", …
+    to: str                     # output format
+    normalization: object       # the recipe's export.normalization
+    ledger_directory: Path
+    ledger_suffix: str          # ".parquet" or ".jsonl" (as the local engine's --ledger)
+    rejected_directory: Path | None
+
+    def directories(self) -> list[Path]:
+        return [d for d in (self.directory, self.ledger_directory, self.rejected_directory) if d is not None]
+
+
+def make_sink(outputs: Outputs, rows_per_shard: int):
     """A Ray Data Datasink writing three shards per write task: kept rows, ledger, rejected rows."""
     from ray.data import Datasink
 
@@ -199,14 +214,12 @@ def make_sink(output_dir: Path, suffix: str, to: str, normalization, ledger_dir:
             self.results: list[dict] = []
 
         def write(self, blocks, ctx) -> dict:
-            return write_shards(blocks, ctx.task_idx, output_dir, suffix, to, normalization, ledger_dir,
-                                rejected_dir)
+            return write_shards(blocks, f"part-{ctx.task_idx:05d}", outputs)
 
         def on_write_complete(self, write_result) -> None:
             self.results = [r for r in write_result.write_returns if r]
-            for directory in (output_dir, ledger_dir, rejected_dir):
-                if directory is not None:
-                    (directory / SUCCESS).write_text("")
+            for directory in outputs.directories():
+                (directory / SUCCESS).write_text("")
 
         def get_name(self) -> str:
             return "Sieve"
@@ -218,17 +231,16 @@ def make_sink(output_dir: Path, suffix: str, to: str, normalization, ledger_dir:
     return SieveSink()
 
 
-def write_shards(blocks, index: int, output_dir: Path, suffix: str, to: str, normalization, ledger_dir: Path,
-                 rejected_dir: Path | None) -> dict:
+def write_shards(blocks, name: str, outputs: Outputs) -> dict:
     """Write one task's blocks: kept rows in the target format, the ledger, the rejected rows."""
-    import pyarrow.parquet as pq
-    from core.export import normalize_table, rejected_lines
+    from core.engine.local import _LedgerWriter
+    from core.export import RejectedWriter, normalize_table
     from core.load import write_dataset
 
     counts = {"input_rows": 0, "kept_rows": 0, "by_reason": Counter(), "by_step": Counter()}
-    name = f"part-{index:05d}"
-    ledger_writer = pq.ParquetWriter(ledger_dir / f"{name}.parquet", ledger_mod.LEDGER_SCHEMA)
-    rejected = open(rejected_dir / f"{name}.jsonl", "wb") if rejected_dir is not None else None
+    ledger_writer = _LedgerWriter(outputs.ledger_directory / f"{name}{outputs.ledger_suffix}")
+    rejected = (RejectedWriter(outputs.rejected_directory / f"{name}.jsonl")
+                if outputs.rejected_directory is not None else None)
 
     def kept_tables() -> Iterator[pa.Table]:
         for block in blocks:
@@ -238,33 +250,38 @@ def write_shards(blocks, index: int, output_dir: Path, suffix: str, to: str, nor
             dropped = table.filter(pc.invert(alive))
             if dropped.num_rows:
                 ledger = ledger_of(dropped)
-                ledger_writer.write_table(ledger)
+                ledger_writer(ledger, None)
                 counts["by_reason"].update(ledger.column("reason").to_pylist())
                 counts["by_step"].update(ledger.column("step").to_pylist())
                 if rejected is not None:
-                    _write_rejected(rejected, dropped, ledger, rejected_lines)
+                    _write_rejected(rejected, dropped, ledger)
             kept = table.filter(alive)
             counts["kept_rows"] += kept.num_rows
-            yield normalize_table(kept.select(list(CANONICAL_COLUMNS)).cast(CANONICAL_SCHEMA), normalization)
+            yield normalize_table(_canonical(kept), outputs.normalization)
 
+    error = None
     try:
-        report = write_dataset(kept_tables(), output_dir / f"{name}{suffix}", to=to)
+        report = write_dataset(kept_tables(), outputs.directory / f"{name}{outputs.suffix}", to=outputs.to)
+    except BaseException as exc:
+        error = exc
+        raise
     finally:
         ledger_writer.close()
         if rejected is not None:
-            rejected.close()
+            rejected.close(error)
     counts["losses"] = report.losses
     return counts
 
 
-def _write_rejected(fh, dropped: pa.Table, ledger: pa.Table, rejected_lines) -> None:
-    unreadable = pc.equal(ledger.column("step"), ledger_mod.UNREADABLE_STEP).combine_chunks()
-    unreadable = pc.fill_null(unreadable, False)
+def _canonical(table: pa.Table) -> pa.Table:
+    return table.select(list(CANONICAL_COLUMNS)).cast(CANONICAL_SCHEMA)
+
+
+def _write_rejected(writer, dropped: pa.Table, ledger: pa.Table) -> None:
+    """Dropped rows as the local --rejected lines; unreadable records with their original text."""
+    unreadable = pc.fill_null(pc.equal(ledger.column("step"), ledger_mod.UNREADABLE_STEP), False).combine_chunks()
     readable = pc.invert(unreadable)
-    for line in rejected_lines(ledger.filter(readable),
-                               dropped.filter(readable).select(list(CANONICAL_COLUMNS)).cast(CANONICAL_SCHEMA)):
-        fh.write(line)
-    raws = dropped.filter(unreadable).column(RAW).to_pylist()
-    for entry, raw in zip(ledger.filter(unreadable).to_pylist(), raws):
-        drop = {k: v for k, v in entry.items() if v is not None and k != "id"}
-        fh.write(orjson.dumps({"id": entry["id"], "sieve_drop": drop, "raw": raw}) + b"\n")
+    writer(ledger.filter(readable), _canonical(dropped.filter(readable)))
+    bad = ledger.filter(unreadable)
+    for row, raw in enumerate(dropped.filter(unreadable).column(RAW).to_pylist()):
+        writer.unreadable(bad.slice(row, 1), raw)

@@ -4,6 +4,7 @@ import random
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from core.dedup.exact import ExactDedup
 from core.dedup.minhash import MinHashDedup, band_keys, candidate_pairs
@@ -81,9 +82,11 @@ def test_band_buckets_split_across_partitions_give_the_local_candidate_pairs():
     assert len(got) > 90 * 63 // 2  # the crowd's bucket is over 64 rows: the star rule was exercised
 
 
-def test_partitioned_minhash_resolve_equals_the_global_one():
+@pytest.mark.parametrize("keep", ["first", "longest", "best_score"])
+def test_partitioned_minhash_resolve_equals_the_global_one(keep):
     data = table()
-    step = MinHashDedup(threshold=0.7, keep="longest")
+    data = data.append_column("quality", pa.array(np.random.default_rng(1).random(data.num_rows)))
+    step = MinHashDedup(threshold=0.7, keep=keep, score_column="quality" if keep == "best_score" else None)
     orders = np.arange(data.num_rows, dtype=np.int64) * 5 + (1 << 40)
     got = partitioned_drops(step, ray_style_signatures(step, data, orders))
     expected = local_drops(step, data)

@@ -232,3 +232,26 @@ def test_a_bad_shard_found_by_a_worker_is_reported_as_input_error(local_ray, tmp
     assert err.strip().splitlines()[-1] == f"error: {shards / 'b.jsonl'}: file holds only whitespace: no records to load"
     assert "Traceback" not in err and "retried" not in err
     assert not (tmp_path / "o.jsonl").exists() and not (tmp_path / "o.jsonl.ledger").exists()  # no half output
+
+
+def test_parquet_shards_and_a_jsonl_ledger_match_the_local_files(local_ray, tmp_path, capsys):
+    source = tmp_path / "rows.jsonl"
+    write_rows(source, n_rows=300)
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("version: 1\nsteps:\n  - {kind: dedup, name: exact}\n")
+    code, local, err = run_cli(capsys, recipe, "--input", source, "--output", tmp_path / "local.parquet",
+                               "--format", "parquet", "--ledger", tmp_path / "local.ledger.jsonl")
+    assert code == 0, err
+    code, on_ray, err = run_cli(capsys, recipe, "--input", source, "--output", tmp_path / "clean",
+                                "--format", "parquet", "--ledger", tmp_path / "ray.ledger.jsonl", "--engine", "ray")
+    assert code == 0, err
+    assert on_ray["by_reason"] == local["by_reason"] and local["by_reason"]["exact: duplicate"] >= 3
+    # a name without a data suffix gets the format's: clean/part-00000.parquet
+    assert pq.read_table(tmp_path / "clean" / "part-00000.parquet").equals(pq.read_table(tmp_path / "local.parquet"))
+
+    def ledger_lines(paths):
+        rows = [json.loads(line) for p in paths for line in open(p)]
+        return sorted((r["id"], r["reason"], r["kept_id"]) for r in rows)
+
+    ray_ledger = sorted(glob.glob(str(tmp_path / "ray.ledger.jsonl" / "part-*.jsonl")))
+    assert ray_ledger and ledger_lines(ray_ledger) == ledger_lines([tmp_path / "local.ledger.jsonl"])
