@@ -7,6 +7,8 @@
 3. Embedding dedup over 100k rows: time and peak RSS beyond the loaded model (in a subprocess, so
    the peak is its own).
 4. Embedding ROC-AUC on MRPC paraphrase pairs (cosine of the pair as the score).
+5. Embedding neighbour index, exact vs HNSW (bench/dedup_index.py): 100k real-text rows, then HNSW
+   alone on 1M synthetic vectors; time, peak RSS, recall of exact's duplicate pairs.
 
     .venv/bin/python bench/dedup.py [--copies 1500] [--embedding-rows 100000] [--models static,minilm]
 """
@@ -273,7 +275,9 @@ def main() -> None:
     parser.add_argument("--embedding-rows", type=int, default=100_000)
     parser.add_argument("--model", default="static", help="embedding model for the 100k-row run")
     parser.add_argument("--models", default="static", help="models for MRPC ROC-AUC, e.g. static,minilm")
-    parser.add_argument("--skip", default="", help="comma list of sections to skip: minhash,embedding,mrpc")
+    parser.add_argument("--index-million", type=int, default=1_000_000,
+                        help="synthetic rows for the HNSW-only run of the index section (0: skip it)")
+    parser.add_argument("--skip", default="", help="comma list of sections to skip: minhash,embedding,mrpc,index")
     parser.add_argument("--embedding-memory", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.embedding_memory:
@@ -289,6 +293,9 @@ def main() -> None:
         mrpc_section([m for m in args.models.split(",") if m])
     if "embedding" not in skip:
         embedding_section(args.embedding_rows, args.model)
+    if "index" not in skip:
+        from bench.dedup_index import main as index_main
+        index_main(["--rows", str(args.embedding_rows), "--million", str(args.index_million), "--model", args.model])
 
 
 if __name__ == "__main__":

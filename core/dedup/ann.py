@@ -58,21 +58,21 @@ def hnsw_pairs(vectors: np.ndarray, threshold: float, *, valid: np.ndarray | Non
             on_block(min(start + ADD_ROWS, len(rows)), total)
     k = min(max_neighbours + 1, len(rows))   # +1: a row finds itself
     index.hnsw.efSearch = max(EF_SEARCH, 2 * k)
-    lefts, rights = [], []
+    pair_keys = []   # left * n + right with left < right: one int64 per candidate, not two
     for start in range(0, len(rows), SEARCH_ROWS):
         queries = rows[start:start + SEARCH_ROWS]
         scores, found = index.search(np.ascontiguousarray(vectors[queries], dtype=np.float32), k)
         hit = (found >= 0) & (scores >= threshold - SCORE_MARGIN)
         query_position = np.broadcast_to(np.arange(start, start + len(queries))[:, None], found.shape)
         hit &= found != query_position
-        lefts.append(rows[query_position[hit]])
-        rights.append(rows[found[hit]])
+        query_row, found_row = rows[query_position[hit]], rows[found[hit]]
+        # A pair found from either end is one pair.
+        pair_keys.append(np.unique(np.minimum(query_row, found_row) * np.int64(n)
+                                   + np.maximum(query_row, found_row)))
         if on_block:
             on_block(len(rows) + start + len(queries), total)
     del index
-    left, right = np.concatenate(lefts), np.concatenate(rights)
-    left, right = np.minimum(left, right), np.maximum(left, right)  # found from either end: one pair
-    pair_key = np.unique(left * np.int64(n) + right)
+    pair_key = np.unique(np.concatenate(pair_keys))
     left, right = pair_key // n, pair_key % n
     similarity = exact_cosine(vectors, left, right)
     above = similarity >= threshold
