@@ -1,5 +1,6 @@
 """Approximate (HNSW) neighbour search against the exact blockwise reference on clustered vectors."""
 
+import json
 import subprocess
 import sys
 
@@ -13,7 +14,7 @@ from core.dedup.embedding import chosen_index, find_neighbours, neighbour_pairs
 from core.errors import SieveConfigError
 from core.steps import build_step
 
-from tests.dedup.near_duplicates import conversation_table
+from tests.dedup.near_duplicates import UNRELATED, VARIANTS, conversation_table
 
 THRESHOLD = 0.9
 
@@ -156,3 +157,13 @@ def test_cli_index_option_belongs_to_embedding_only(tmp_path, capsys):
     path.write_text('{"instruction": "Say hi.", "output": "Hi."}\n')
     assert main(["dedup", str(path), "--method", "minhash", "--index", "hnsw"]) == 2
     assert "--index does not apply to --method minhash" in capsys.readouterr().err
+
+
+def test_cli_summary_names_the_index_that_ran(tmp_path, capsys, tiny_embedder):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps({"instruction": t, "output": "ok"}) + "\n"
+                            for t in list(VARIANTS.values()) + UNRELATED))
+    for index, ran in (("hnsw", "hnsw"), ("auto", "exact")):
+        assert main(["dedup", str(path), "--method", "embedding", "--index", index, "--json"]) == 0
+        summary = json.loads(capsys.readouterr().out)
+        assert summary["index"] == ran and summary["duplicates"] == 3   # whitespace, punctuation, changed word
