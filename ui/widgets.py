@@ -158,17 +158,20 @@ def _excerpt(text: str) -> str:
 
 
 def rows_frame(dataset: Dataset, ids: Sequence[str], columns: Sequence[str] = ()):
-    """A small pandas frame for `ids`: id, prompt and response excerpts, turns, plus `columns`."""
+    """A small pandas frame for `ids`: id, `columns`, then prompt and response excerpts and turns.
+
+    The asked-for columns come right after the id: behind the long excerpts they would be off-screen.
+    """
     import pandas as pd
 
     table = dataset.table.take(_row_positions(dataset, ids))
-    frame = pd.DataFrame({"id": table.column("id").to_pylist(),
-                          "prompt": [_excerpt(t) for t in role_texts(table, "instruction")],
-                          "response": [_excerpt(t) for t in role_texts(table, "last_response")],
-                          "turns": pc.list_value_length(table.column("messages")).to_pylist()})
+    frame = pd.DataFrame({"id": table.column("id").to_pylist()})
     for name in columns:
         if name in table.column_names:
             frame[name] = table.column(name).to_pylist()
+    frame["prompt"] = [_excerpt(t) for t in role_texts(table, "instruction")]
+    frame["response"] = [_excerpt(t) for t in role_texts(table, "last_response")]
+    frame["turns"] = pc.list_value_length(table.column("messages")).to_pylist()
     return frame
 
 

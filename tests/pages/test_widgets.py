@@ -65,3 +65,5 @@ def test_rows_frame_keeps_the_order_of_ids_and_skips_unknown_ones():
     assert frame["turns"].tolist() == [2, 5]
     assert frame["response"].tolist()[1] == "It is ana@example.org <b>ok</b>"
     assert frame["prompt"].tolist()[0].endswith("…") and len(frame["prompt"].tolist()[0]) == 140
+    # The asked-for columns sit next to the id, not behind the 140-character excerpts.
+    assert frame.columns.tolist() == ["id", "score", "prompt", "response", "turns"]
