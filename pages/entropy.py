@@ -32,8 +32,9 @@ views.rows_panel(dataset, frame, entropy_rows, ["response_entropy_bits", "respon
 
 st.subheader("Repetition")
 repetition_columns = [c.name for c in metric.columns() if c.name != "response_entropy_bits"]
-column = st.selectbox("Signal", repetition_columns, format_func=lambda c: f"{c} — {specs[c].description}",
+column = st.selectbox("Signal", repetition_columns, format_func=lambda c: views.column_label(specs[c]),
                       key="entropy_signal")
+st.caption(f"`{column}`: {specs[column].description}.")
 left, right = st.columns(2)
 with left:
     hist_rows = views.histogram(frame, [column], specs, key=f"entropy_rep_hist_{column}", log_y=True)

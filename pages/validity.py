@@ -27,10 +27,12 @@ st.caption("JSON: a ```json block, or a bare object/array when the prompt asks f
 left, right = st.columns(2)
 with left:
     st.subheader("JSON")
-    json_rows = views.bar_counts(frame, "json_state", key="validity_json", order=JSON_STATES, x_title="JSON state")
+    json_rows = views.bar_counts(frame, "json_state", key="validity_json", order=JSON_STATES, x_title="JSON state",
+                                 colors=views.STATE_COLORS)
 with right:
     st.subheader("Code blocks")
-    code_rows = views.bar_counts(frame, "code_state", key="validity_code", order=CODE_STATES, x_title="code state")
+    code_rows = views.bar_counts(frame, "code_state", key="validity_code", order=CODE_STATES, x_title="code state",
+                                 colors=views.STATE_COLORS)
 views.rows_panel(dataset, frame, np.union1d(json_rows, code_rows),
                  ["json_state", "code_state", "code_languages", "code_invalid_count"], key="validity_rows")
 
@@ -45,6 +47,8 @@ problems = frame[["has_unclosed_code_fence", "has_unbalanced_table"]].copy()
 problems["markdown"] = np.select([problems["has_unclosed_code_fence"], problems["has_unbalanced_table"]],
                                  ["unclosed code fence", "unbalanced table"], "ok")
 markdown_rows = views.bar_counts(problems.assign(id=frame["id"]), "markdown", key="validity_markdown",
-                                 order=["ok", "unclosed code fence", "unbalanced table"], x_title="markdown")
+                                 order=["ok", "unclosed code fence", "unbalanced table"], x_title="markdown",
+                                 colors={**views.STATE_COLORS, "unclosed code fence": views.STATE_COLORS["broken"],
+                                         "unbalanced table": views.STATE_COLORS["broken"]})
 views.rows_panel(dataset, frame, markdown_rows, ["has_unclosed_code_fence", "has_unbalanced_table"],
                  key="validity_markdown_rows")

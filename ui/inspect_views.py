@@ -7,6 +7,7 @@ metrics' ColumnSpecs, never from the page.
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 import numpy as np
@@ -54,33 +55,24 @@ def specs_of(metrics: Sequence[Metric]) -> dict[str, ColumnSpec]:
     return {c.name: c for m in metrics for c in m.columns()}
 
 
+_WORDS = {"frac": "share", "char": "character", "chars": "characters", "dup": "duplicate", "pct": "%", "json": "JSON"}
+_COUNTED = {"tokens", "chars", "words", "messages"}  # units that read as the end of the name: "total tokens"
+
+
+def column_label(spec: ColumnSpec) -> str:
+    """A column's name as a reader would say it: "response_top_2gram_char_frac" -> "Response top 2-gram character share"."""
+    words = spec.name.removeprefix("is_").split("_")
+    if spec.unit and words[-1] == spec.unit and spec.unit not in _COUNTED and len(words) > 1:
+        words = words[:-1]  # "response_entropy_bits": the unit is shown once, in brackets
+    text = " ".join(_WORDS.get(w, re.sub(r"^(\d)gram$", r"\1-gram", w)) for w in words)
+    return text[:1].upper() + text[1:]
+
+
 def axis_title(spec: ColumnSpec) -> str:
-    return f"{spec.name} ({spec.unit})" if spec.unit else spec.name
-
-
-def tokenizer_picker(key: str = "tokenizer_picker") -> str:
-    """Choose the tokenizer (shared by every page through ui.state); returns its spec."""
-    current = state.tokenizer()
-    options = [*BUILTIN_TOKENIZERS, "local folder"]
-    labels = {"mistral": "Mistral-7B-v0.1 (sentencepiece)", "cl100k": "OpenAI cl100k",
-              "local folder": "Local Hugging Face tokenizer folder…"}
-    choice = st.selectbox("Tokenizer", options, index=options.index(current) if current in options else 2,
-                          format_func=labels.get, key=key)
-    if choice != "local folder":
-        state.put(state.TOKENIZER, choice)
-        return choice
-    folder = st.text_input("Tokenizer folder", value="" if current in BUILTIN_TOKENIZERS else current,
-                           key=f"{key}_folder", help="A folder with tokenizer.json, or tokenizer.model and "
-                                                     "tokenizer_config.json (nothing is downloaded)")
-    if folder:
-        try:
-            get_tokenizer(folder)  # loads once per process; a folder that does not load is not kept
-            state.put(state.TOKENIZER, folder)
-            return folder
-        except SieveError as exc:
-            st.error(str(exc))
-    st.caption("Counting with the Mistral tokenizer until a tokenizer folder loads.")
-    return "mistral"
+    """Label and unit, the unit left out where the label already says it ("Total tokens", "… share")."""
+    label = column_label(spec)
+    implied = spec.unit in _COUNTED and spec.name.endswith(spec.unit) or (spec.unit == "fraction" and "share" in label)
+    return f"{label} ({spec.unit})" if spec.unit and not implied else label
 
 
 # ---------------------------------------------------------------- charts that select rows
@@ -135,7 +127,7 @@ def histogram(frame: pd.DataFrame, columns: Sequence[str], specs: dict[str, Colu
         for column, v, mask in zip(columns, values, drawn):
             rows = np.flatnonzero(mask)
             trace_rows.append(rows)
-            fig.add_histogram(x=v[rows], name=column, opacity=0.7 if len(columns) > 1 else 1.0,
+            fig.add_histogram(x=v[rows], name=column_label(specs[column]), opacity=0.7 if len(columns) > 1 else 1.0,
                               xbins=dict(start=float(edges[0]), end=float(edges[-1]) + size, size=float(size)))
     fig.update_layout(barmode="overlay", showlegend=len(columns) > 1)
     if log_y:
@@ -150,9 +142,18 @@ def histogram(frame: pd.DataFrame, columns: Sequence[str], specs: dict[str, Colu
     return selected_rows(event, trace_rows)
 
 
+BAR_COLOR = "#4f46e5"  # one colour for plain counts: a palette would suggest the categories mean good or bad
+STATE_COLORS = {"valid": "#16a34a", "ok": "#16a34a", "broken": "#dc2626", "invalid": "#dc2626",
+                "none": "#94a3b8", "unchecked": "#94a3b8"}
+
+
 def bar_counts(frame: pd.DataFrame, column: str, key: str, *, order: Sequence[str] | None = None,
-               split: str | None = None, x_title: str | None = None, top: int = 30) -> np.ndarray:
-    """Bar chart of the values of a categorical column (`split` explodes comma lists); returns selected rows."""
+               split: str | None = None, x_title: str | None = None, top: int = 30,
+               colors: dict[str, str] | None = None) -> np.ndarray:
+    """Bar chart of the values of a categorical column (`split` explodes comma lists); returns selected rows.
+
+    Bars share one colour unless `colors` maps a category to its own (e.g. STATE_COLORS for valid/broken).
+    """
     values = frame[column].fillna("").astype(str)
     exploded = values.str.split(split) if split else values.map(lambda v: [v])
     long = exploded.explode()
@@ -162,8 +163,9 @@ def bar_counts(frame: pd.DataFrame, column: str, key: str, *, order: Sequence[st
     trace_rows = [np.asarray(long.index[long == c].unique(), dtype=np.int64) for c in categories]
     fig = go.Figure()
     for category, rows in zip(categories, trace_rows):
-        fig.add_bar(x=[category], y=[len(rows)], name=category, text=[f"{len(rows):,}"], textposition="auto")
-    fig.update_layout(showlegend=False)
+        fig.add_bar(x=[category], y=[len(rows)], name=category, text=[f"{len(rows):,}"], textposition="outside",
+                    cliponaxis=False, marker_color=(colors or {}).get(category, BAR_COLOR))
+    fig.update_layout(showlegend=False, uniformtext=dict(minsize=10, mode="show"))
     _layout(fig, x_title or column)
     event = st.plotly_chart(fig, on_select="rerun", key=key, selection_mode=("points", "box"))
     # Each bar is its own trace, so selecting a bar stands for every row in its category.

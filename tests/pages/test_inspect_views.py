@@ -1,8 +1,15 @@
 """The Inspect charts' selection events map back to the right dataset rows."""
 
 import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 
-from ui.inspect_views import selected_groups, selected_rows
+from core.metrics.entropy import Entropy
+from core.metrics.language import Language
+from core.metrics.length import TextLength, TokenLength
+from core.steps import ColumnSpec
+from ui import inspect_views
+from ui.inspect_views import axis_title, column_label, selected_groups, selected_rows
 
 
 def event(*points):
@@ -30,3 +37,30 @@ def test_a_selected_bar_or_cell_stands_for_all_its_rows():
     assert selected_groups(bars, groups, by="curve_number").tolist() == [1, 2, 3, 4]
     cells = event({"curve_number": 0, "point_index": 1})
     assert selected_groups(cells, groups, by="point_index").tolist() == [0]
+
+
+def test_charts_label_columns_as_words_with_the_unit_once():
+    specs = inspect_views.specs_of([Entropy(), TokenLength(), TextLength(), Language()])
+    assert axis_title(specs["total_tokens"]) == "Total tokens"
+    assert axis_title(specs["response_chars"]) == "Response characters"
+    assert axis_title(specs["response_entropy_bits"]) == "Response entropy (bits)"
+    assert axis_title(specs["response_top_2gram_char_frac"]) == "Response top 2-gram character share"
+    assert axis_title(specs["prompt_language_score"]) == "Prompt language score (probability)"
+    assert column_label(specs["is_language_mismatch"]) == "Language mismatch"
+    assert axis_title(ColumnSpec(name="json_state", dtype="category", description="d")) == "JSON state"
+
+
+def test_bars_share_one_colour_unless_a_category_has_its_own(monkeypatch):
+    drawn = []
+    monkeypatch.setattr(inspect_views.st, "plotly_chart", lambda fig, **kw: drawn.append(fig) or None)
+    frame = pd.DataFrame({"id": list("abcde"), "lang": ["python", "sql", "rust", "python", "sql"],
+                          "state": ["valid", "broken", "none", "valid", "valid"]})
+    inspect_views.bar_counts(frame, "lang", key="k1")
+    inspect_views.bar_counts(frame, "state", key="k2", colors=inspect_views.STATE_COLORS)
+    plain, states = drawn
+    assert {bar.marker.color for bar in plain.data} == {inspect_views.BAR_COLOR}
+    assert {bar.x[0]: bar.marker.color for bar in states.data} == {
+        "valid": inspect_views.STATE_COLORS["valid"], "broken": inspect_views.STATE_COLORS["broken"],
+        "none": inspect_views.STATE_COLORS["none"]}
+    assert [bar.y[0] for bar in states.data] == [3, 1, 1]
+    assert isinstance(plain, go.Figure)
