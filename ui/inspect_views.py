@@ -75,6 +75,31 @@ def axis_title(spec: ColumnSpec) -> str:
     return f"{label} ({spec.unit})" if spec.unit and not implied else label
 
 
+def tokenizer_picker(key: str = "tokenizer_picker") -> str:
+    """Choose the tokenizer (shared by every page through ui.state); returns its spec."""
+    current = state.tokenizer()
+    options = [*BUILTIN_TOKENIZERS, "local folder"]
+    labels = {"mistral": "Mistral-7B-v0.1 (sentencepiece)", "cl100k": "OpenAI cl100k",
+              "local folder": "Local Hugging Face tokenizer folder…"}
+    choice = st.selectbox("Tokenizer", options, index=options.index(current) if current in options else 2,
+                          format_func=labels.get, key=key)
+    if choice != "local folder":
+        state.put(state.TOKENIZER, choice)
+        return choice
+    folder = st.text_input("Tokenizer folder", value="" if current in BUILTIN_TOKENIZERS else current,
+                           key=f"{key}_folder", help="A folder with tokenizer.json, or tokenizer.model and "
+                                                     "tokenizer_config.json (nothing is downloaded)")
+    if folder:
+        try:
+            get_tokenizer(folder)  # loads once per process; a folder that does not load is not kept
+            state.put(state.TOKENIZER, folder)
+            return folder
+        except SieveError as exc:
+            st.error(str(exc))
+    st.caption("Counting with the Mistral tokenizer until a tokenizer folder loads.")
+    return "mistral"
+
+
 # ---------------------------------------------------------------- charts that select rows
 
 def _layout(fig: go.Figure, x_title: str, y_title: str = "rows") -> go.Figure:
