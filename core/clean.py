@@ -9,8 +9,9 @@ not depend on the sliders and can be cached), then filters; the CLI runs exactly
 
 from __future__ import annotations
 
+import json
 import math
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal, Sequence
 
@@ -156,7 +157,33 @@ def dedup_ledger(table: pa.Table, step: Deduplicator, label: str, batch_size: in
     return ledger_mod.from_dedup(result, label, dedup_threshold(step))
 
 
-def refilter(table: pa.Table, steps: Sequence[Step], dedup_ledgers: dict[str, pa.Table]) -> Refiltered:
+class VerdictCache:
+    """Filter verdicts over one table, keyed by the filter's recipe entry: moving one slider
+    re-evaluates that one filter; a regex or JSON Schema validator is not re-run each time."""
+
+    def __init__(self, max_entries: int = 64):
+        self.max_entries = max_entries
+        self.table_key: str | None = None
+        self.entries: OrderedDict[str, Any] = OrderedDict()
+
+    def verdict_of(self, table_key: str):
+        """A `verdict_of` for `evaluate_filters` over the table identified by `table_key`."""
+        if table_key != self.table_key:  # another dataset or other metric columns: start afresh
+            self.table_key, self.entries = table_key, OrderedDict()
+
+        def verdict(step: Filter, table: pa.Table):
+            key = json.dumps(step.to_entry(), sort_keys=True)
+            if key not in self.entries:
+                self.entries[key] = step.keep(table)
+                while len(self.entries) > self.max_entries:
+                    self.entries.popitem(last=False)
+            self.entries.move_to_end(key)
+            return self.entries[key]
+        return verdict
+
+
+def refilter(table: pa.Table, steps: Sequence[Step], dedup_ledgers: dict[str, pa.Table],
+             verdict_of=None) -> Refiltered:
     """Apply a page recipe's dedup drops and filters to a table whose metric columns are cached.
 
     Dedup steps must come before every filter (as `page_recipe` orders them) so their ledgers,
@@ -187,7 +214,7 @@ def refilter(table: pa.Table, steps: Sequence[Step], dedup_ledgers: dict[str, pa
     keep = ~dropped_before
     if filters:
         keep, filter_ledger = evaluate_filters(table, [f for f, _ in filters], [l for _, l in filters],
-                                               already_dropped=np.flatnonzero(dropped_before))
+                                               already_dropped=np.flatnonzero(dropped_before), verdict_of=verdict_of)
         ledgers.append(filter_ledger)
     ledger = ledger_mod.concat(ledgers)
     return Refiltered(table, keep, ledger, funnel(table.num_rows, dropping_labels(steps), ledger_mod.by_step(ledger)))

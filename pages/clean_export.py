@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
 
-from core.clean import (PAGE_GROUPS, column_stats, filter_for_setting, page_recipe, refilter, toggle_label,
-                        widget_kind)
+from core.clean import (PAGE_GROUPS, VerdictCache, column_stats, filter_for_setting, page_recipe, refilter,
+                        toggle_label, widget_kind)
 from core.engine.plan import step_labels
 from core.errors import SieveError
 from core.export import (FORMAT_SUFFIX, assign_validation, build_report, chat_template_preview, normalize_table,
@@ -33,6 +33,7 @@ FORMAT_LABELS = {"openai": "OpenAI messages (JSONL)", "sharegpt": "ShareGPT (JSO
                  "parquet": "Parquet (canonical schema)"}
 SAMPLE_ROWS = 200
 KEPT_IDS = "clean.kept_ids"  # the page's kept ids after the last run (read by the parity test)
+VERDICTS = "clean.verdicts"  # core.clean.VerdictCache: unchanged filters are not re-evaluated
 
 st.title("Clean & Export")
 dataset = state.dataset()
@@ -178,8 +179,10 @@ labels = step_labels(steps)
 try:
     ledgers = {label: cache.dedup_ledger(dataset, step, label) for step, label in zip(steps, labels)
                if step.kind == "dedup"}
+    verdicts = st.session_state.setdefault(VERDICTS, VerdictCache())
+    table_key = dataset.fingerprint + json.dumps([cache.step_key(m) for m in metrics])
     started = time.perf_counter()
-    outcome = refilter(table, steps, ledgers)
+    outcome = refilter(table, steps, ledgers, verdicts.verdict_of(table_key))
     core_ms = (time.perf_counter() - started) * 1000
 except SieveError as exc:
     st.error(str(exc))

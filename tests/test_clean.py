@@ -97,3 +97,25 @@ def test_page_recipe_keeps_the_metric_a_stratified_split_needs():
     recipe = page_recipe([Refusal(), Validity()], [], [ThresholdFilter(column="refusal_score", max=0.5)], export)
     assert [s.name for s in recipe.steps] == ["refusal", "validity", "threshold"]
     recipe.build_steps()
+
+
+def test_verdict_cache_re_evaluates_only_changed_filters():
+    from core.clean import VerdictCache
+    from core.filters import RegexFilter
+
+    calls = []
+
+    class CountingRegex(RegexFilter):
+        def keep(self, table):
+            calls.append(self.pattern)
+            return super().keep(table)
+
+    table = run_table([Refusal()], _table())[0]
+    cache = VerdictCache()
+    regex = CountingRegex(pattern="FAQ")
+    first = refilter(table, [regex, ThresholdFilter(column="refusal_score", max=0.5)], {}, cache.verdict_of("t1"))
+    moved = refilter(table, [regex, ThresholdFilter(column="refusal_score", max=0.99)], {}, cache.verdict_of("t1"))
+    assert calls == ["FAQ"]                     # the slider move did not re-run the regex
+    assert first.kept_ids() == ["r0", "r5"] and moved.kept_ids() == ["r0", "r5"]
+    refilter(table, [regex], {}, cache.verdict_of("t2"))  # other metric columns: evaluated again
+    assert calls == ["FAQ", "FAQ"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from core import ledger as ledger_mod
 from core.schema import CANONICAL_COLUMNS
 from core.scoring import score_table
-from core.steps import Deduplicator, Filter, Metric, Step, Transform
+from core.steps import Deduplicator, Filter, KeepResult, Metric, Step, Transform
 
 
 def step_label(step: Step) -> str:
@@ -86,13 +86,15 @@ def add_columns(table: pa.Table, columns: dict[str, pa.Array]) -> pa.Table:
 
 
 def evaluate_filters(table: pa.Table, filters: Sequence[Filter], labels: Sequence[str],
-                     already_dropped: np.ndarray | None = None) -> tuple[np.ndarray, pa.Table]:
+                     already_dropped: np.ndarray | None = None,
+                     verdict_of: Callable[[Filter, pa.Table], KeepResult] | None = None) -> tuple[np.ndarray, pa.Table]:
     """(keep mask, ledger) of a run of filters over one table, without filtering the table in between.
 
     Every filter sees every row (filters are row-local, so the verdicts are those of running them one
     after the other); a dropped row is charged to the first filter that drops it, and rows in
     `already_dropped` are charged to none. The ledger is in row order. One pass, one final
     filter of the table: nested message columns are costly to filter, so doing it once matters.
+    `verdict_of` (default `step.keep(table)`) lets the page reuse the verdicts of unchanged filters.
     """
     n = table.num_rows
     first = np.full(n, -1, dtype=np.int64)
@@ -100,7 +102,7 @@ def evaluate_filters(table: pa.Table, filters: Sequence[Filter], labels: Sequenc
         first[already_dropped] = len(filters)  # a sentinel: dropped before these filters
     verdicts = []
     for k, (step, label) in enumerate(zip(filters, labels)):
-        verdict = step.keep(table)
+        verdict = verdict_of(step, table) if verdict_of else step.keep(table)
         keep = np.asarray(verdict.keep, dtype=bool)
         if keep.shape != (n,):
             raise RuntimeError(f"filter {label} returned {keep.shape} verdicts for {n} rows")
