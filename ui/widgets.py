@@ -20,6 +20,7 @@ from core.schema import Dataset, role_texts, table_to_records
 AVATARS = {"system": ":material/settings:", "user": "user", "assistant": "assistant", "tool": ":material/build:"}
 LONG_MESSAGE_CHARS = 6_000   # longer messages show their start, with the rest behind an expander
 EXCERPT_CHARS = 140
+COMPACT_JSON_CHARS = 2_000   # tool results up to this long show as one wrapped line of JSON
 
 # Which messages a role_texts field is made of, so highlight offsets map back onto messages.
 _FIELD_ROLES = {"response": "assistant", "prompt": "user", "system": "system",
@@ -86,17 +87,37 @@ def _render_message(m: dict, spans: Sequence[tuple[int, int]], raw: bool, label:
         if caption:
             st.caption(caption)
         content = m.get("content") or ""
-        if role == "tool" and not spans and content[:1] in "[{":
-            try:
-                st.json(orjson.loads(content), expanded=len(content) < 2_000)
-                return
-            except orjson.JSONDecodeError:
-                pass
+        if role == "tool" and not spans and content[:1] in "[{" and _render_json(content):
+            return
         if content or not m.get("tool_calls"):
             _render_text(content, spans, raw)
         if m.get("tool_calls"):
             st.caption("tool calls")
-            st.json(m["tool_calls"], expanded=True)
+            st.code("\n".join(map(_call_line, m["tool_calls"])), language="python", wrap_lines=True)
+
+
+def _call_line(call) -> str:
+    """A tool call as it reads in code, `search_recipes({"ingredients": ["rice"]})`: one line, not a JSON tree."""
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict):
+        return orjson.dumps(call, default=str).decode()
+    arguments = function.get("arguments")
+    if not isinstance(arguments, str):
+        arguments = orjson.dumps(arguments, default=str).decode()
+    return f"{function.get('name', '?')}({arguments})"
+
+
+def _render_json(content: str) -> bool:
+    """A tool result: compact JSON text while short (a tree ten screens tall helps nobody), a folded tree past that."""
+    try:
+        value = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return False
+    if len(content) <= COMPACT_JSON_CHARS:
+        st.code(orjson.dumps(value).decode(), language="json", wrap_lines=True)
+    else:
+        st.json(value, expanded=1)
+    return True
 
 
 def render_conversation(record: dict, *, highlight: list[tuple[int, int]] | None = None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from core.schema import Dataset, message, role_texts
+from ui.widgets import COMPACT_JSON_CHARS as COMPACT
 from ui.widgets import _message_spans, rows_frame
 
 RECORD = {
@@ -42,18 +43,22 @@ def render_app():
     # "It is " starts at 0 of the response text (the tool-call turn has no content) -> email at 6..21
     render_conversation(record, highlight=[(6, 21)])
     open_row(Dataset.from_records([record]), "missing-id")
+    big = {"id": "r2", "messages": [message("tool", '{"rows": [' + ", ".join(["1"] * 1500) + "]}", name="db")]}
+    render_conversation(big)  # past COMPACT_JSON_CHARS: a folded tree
 
 
 def test_render_conversation_bubbles_highlight_and_labels():
     at = AppTest.from_function(render_app, default_timeout=30).run()
     assert not at.exception
-    assert len(at.chat_message) == 6  # system, user, tool call, tool, chosen, rejected
+    assert len(at.chat_message) == 7  # system, user, tool call, tool, chosen, rejected; r2 tool
     marked = [m.value for m in at.markdown if "<mark>" in m.value]
     assert marked == ["<div style='white-space: pre-wrap'>It is <mark>ana@example.org</mark> &lt;b&gt;ok&lt;/b&gt;</div>"]
     captions = [c.value for c in at.caption]
     assert {"system", "tool calls", "tool · lookup", "chosen", "rejected"} <= set(captions)
-    assert at.json[0].value is not None
+    # Tool traffic reads as code, not as expanded JSON trees: the call as name(arguments), the result as one line.
+    assert [c.value for c in at.code] == ['lookup({})', '{"email":"ana@example.org"}']
     assert "No conversation with id `missing-id`" in at.warning[0].value
+    assert len(at.json) == 3 and len(at.json[1].value) > COMPACT  # r1 meta, r2 long result (a tree), r2 meta
 
 
 def test_rows_frame_keeps_the_order_of_ids_and_skips_unknown_ones():
