@@ -18,7 +18,9 @@ dataset, frame = views.metric_frame(summary_metrics(tokenizer))
 summary = summarize(dataset.table)
 
 detection = result.detection
-st.caption(f"{state.source_label()} · {result.path} · format **{detection.format}** "
+# An upload's path is a temporary copy: its file name (the label) is what the user knows it by.
+where = f" · {result.path}" if state.source_label() == "sample" else ""
+st.caption(f"{state.source_label()}{where} · format **{detection.format}** "
            f"(confidence {detection.confidence:.0%}) · tokens counted with **{tokenizer}**")
 
 top, bottom = st.columns(3), st.columns(3)

@@ -98,6 +98,10 @@ def test_upload_with_bad_records_lists_them_and_offers_the_download(app):
     assert rejects["raw excerpt"].tolist()[1] == '{"instruction": 3, "output": "three"}'
     assert any(b.label.startswith("Download rejected") for b in app.get("download_button"))
     assert app.session_state["sieve.source_label"] == "mixed_quality.jsonl"
+    # The Overview names the upload by its file name, not by the server's temporary copy.
+    app.switch_page("pages/overview.py").run()
+    header = app.caption[0].value
+    assert header.startswith("mixed_quality.jsonl · format **alpaca**") and "sieve-upload" not in header
 
 
 def test_format_override_reloads_and_keeps_the_dataset_when_nothing_fits(app):
