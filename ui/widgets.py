@@ -221,5 +221,6 @@ def conversation_picker(dataset: Dataset, ids: Sequence[str], *, key: str, colum
         return None
     record_id = frame["id"].iloc[selected_rows[0]]
     state.put(state.SELECTED_ID, record_id)
+    st.markdown(f"**Conversation `{record_id}`**")  # which row is open, once the table scrolls away
     open_row(dataset, record_id, highlight=highlight_of(record_id) if highlight_of else None)
     return record_id

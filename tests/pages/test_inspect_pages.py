@@ -118,6 +118,12 @@ def test_language_page(scored, summary):
     assert shown["Unreliable rows"] == f"{summary['languages']['unreliable_rows']:,}"
     prompt_languages = {c for c in column(scored, "prompt_language") if c != "unknown"}
     assert shown["Prompt languages"] == f"{len(prompt_languages):,}"
+    # Ticking a mismatched row opens it as a conversation, named above the bubbles.
+    first = np.array(scored.column("id").to_pylist())[column(scored, "is_language_mismatch")][0]
+    app.session_state["language_mismatch_rows.table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    app.run()
+    assert any(m.value == f"**Conversation `{first}`**" for m in app.markdown)
+    assert len(app.chat_message) >= 2
 
 
 @pytest.mark.slow
