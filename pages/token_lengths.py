@@ -31,7 +31,7 @@ k4.metric(f"Over {context:,} tokens", f"{int(over.sum()):,}", f"{100 * over.mean
 st.subheader("Percentiles")
 table = pd.DataFrame({role: distribution(frame[f"{role}_tokens"]) for role in ("prompt", "response", "total")}).T
 table.index.name = "tokens"
-st.dataframe(table, width="stretch")
+st.dataframe(table.round(1), width="stretch")  # interpolated percentiles: tenths of a token are enough
 st.caption(f"Counted with the {tokenizer} tokenizer, each message on its own, without special tokens; "
            f"percentiles p{', p'.join(map(str, PERCENTILES))}.")
 
