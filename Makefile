@@ -25,7 +25,7 @@ system-deps:
 	  else echo "chromium missing and not root: the browser test will be skipped"; fi; }
 
 run: $(STAMP)
-	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
+	$(PY) -m ui.serve --server.address $(ADDRESS) --server.port $(PORT)
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest

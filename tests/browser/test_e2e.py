@@ -1,6 +1,6 @@
 """One real-browser flow: upload a file -> move a filter on Clean & Export -> download the cleaned file.
 
-Debian's Chromium driven by Playwright against `streamlit run app.py` on 127.0.0.1 (a free port).
+Debian's Chromium driven by Playwright against the dashboard as `make run` starts it (`python -m ui.serve`) on 127.0.0.1 (a free port).
 Skips cleanly when chromium or playwright is missing (`make system-deps` installs chromium).
 """
 
@@ -39,7 +39,7 @@ def server():
     pytest.importorskip("playwright.sync_api")
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "YDATA_PROFILING_NO_ANALYTICS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+    proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "--server.address", "127.0.0.1",
                              "--server.port", str(port), "--server.headless", "true",
                              "--browser.gatherUsageStats", "false"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
