@@ -155,46 +155,48 @@ TEXT_FIELDS: tuple[str, ...] = ("prompt", "response", "last_prompt", "last_respo
                                 "conversation", "instruction")
 
 
-def _flat_messages(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row index, role, content) for every message of every row, in order."""
-    col = table.column("messages").combine_chunks()
-    parents = pc.list_parent_indices(col).to_numpy()
-    flat = pc.list_flatten(col)
-    roles = flat.field("role").to_numpy(zero_copy_only=False)
-    contents = flat.field("content").to_numpy(zero_copy_only=False)
-    return parents, roles, contents
-
-
 def role_texts(table: pa.Table, field: str = "response") -> list[str]:
     """One string per row for a text field (see TEXT_FIELDS); '' where the row has none.
 
     prompt/response join every user/assistant turn with a blank line; last_* take the final one;
     instruction is the first user turn; conversation prefixes each turn with its role.
     """
+    return text_column(table, field).to_pylist()
+
+
+_FIELD_ROLE = {"prompt": "user", "last_prompt": "user", "instruction": "user",
+               "response": "assistant", "last_response": "assistant", "system": "system"}
+
+
+def text_column(table: pa.Table, field: str = "response") -> pa.StringArray:
+    """`role_texts` as an Arrow string array, computed without a per-row Python loop."""
     if field not in TEXT_FIELDS:
         raise ValueError(f"unknown text field {field!r}; choose one of {', '.join(TEXT_FIELDS)}")
     n = table.num_rows
-    out = [""] * n
     if n == 0:
-        return out
-    parents, roles, contents = _flat_messages(table)
+        return pa.array([], pa.string())
+    col = table.column("messages").combine_chunks()
+    parents = pc.list_parent_indices(col).to_numpy()
+    flat = pc.list_flatten(col)
+    roles, contents = flat.field("role"), flat.field("content")
     if field == "conversation":
-        for p, r, c in zip(parents, roles, contents):
-            out[p] = f"{out[p]}\n\n{r}: {c}" if out[p] else f"{r}: {c}"
-        return out
-    wanted = {"prompt": "user", "last_prompt": "user", "instruction": "user",
-              "response": "assistant", "last_response": "assistant", "system": "system"}[field]
-    mask = roles == wanted
-    if field in ("last_prompt", "last_response"):
-        for p, c in zip(parents[mask], contents[mask]):
-            out[p] = c
-    elif field == "instruction":
-        for p, c in zip(parents[mask][::-1], contents[mask][::-1]):
-            out[p] = c
+        texts = pc.binary_join_element_wise(roles, contents, ": ")
+        positions = np.arange(len(parents))
     else:
-        for p, c in zip(parents[mask], contents[mask]):
-            out[p] = f"{out[p]}\n\n{c}" if out[p] else c
-    return out
+        positions = np.flatnonzero(pc.equal(roles, _FIELD_ROLE[field]).to_numpy(zero_copy_only=False))
+        texts = contents
+        parents = parents[positions]
+        if field in ("last_prompt", "last_response", "instruction"):
+            # parents are sorted: a row's first/last match is where its run of parents starts/ends
+            if field == "instruction":
+                pick = np.r_[True, parents[1:] != parents[:-1]] if len(parents) else np.array([], bool)
+            else:
+                pick = np.r_[parents[1:] != parents[:-1], True] if len(parents) else np.array([], bool)
+            positions, parents = positions[pick], parents[pick]
+    counts = np.bincount(parents, minlength=n)
+    offsets = np.r_[0, np.cumsum(counts)].astype(np.int32)
+    grouped = pa.ListArray.from_arrays(pa.array(offsets), texts.take(pa.array(positions, pa.int64())))
+    return pc.binary_join(grouped, "\n\n")
 
 
 def turn_counts(table: pa.Table) -> np.ndarray:
