@@ -21,8 +21,8 @@ k2.metric("Response languages", f"{frame['response_language'].replace(NO_LANGUAG
 k3.metric("Language mismatches", f"{summary['mismatch_rows']:,}",
           help="Prompt and response reliably detected in different languages (translations do this on purpose)")
 k4.metric("Unreliable rows", f"{summary['unreliable_rows']:,}",
-          help=f"A side with fewer than {metric.min_chars} letters outside code, mostly numbers or symbols, "
-               f"or detected below {metric.min_score:.0%} confidence")
+          help=f"A side with fewer than {metric.min_chars} characters of words (code and numbers left out), "
+               f"mostly numbers or symbols, or detected below {metric.min_score:.0%} confidence")
 
 only_reliable = st.toggle("Only rows where both sides are reliable", value=False, key="language_reliable_only")
 view = frame[reliable] if only_reliable else frame

@@ -61,12 +61,13 @@ def _lingua_detector(languages: tuple[str, ...]):
     return LanguageDetectorBuilder.from_iso_codes_639_1(*(getattr(IsoCode639_1, c.upper()) for c in languages)).build()
 
 
-def prose(text: str) -> tuple[str, int, int]:
-    """(the words with a letter, outside code; letters; non-space characters) of the start of `text`."""
+def prose(text: str) -> tuple[str, int, float]:
+    """(the words with a letter, outside code; their non-space characters; letters' share of all non-space
+    characters outside code) for the start of `text`."""
     window = _CODE.sub(" ", text[:_PROSE_WINDOW])
     words = [word for word in window.split() if any(map(str.isalpha, word))]
-    letters = sum(map(str.isalpha, window))
-    return " ".join(words), letters, len(window) - sum(map(str.isspace, window))
+    non_space = len(window) - sum(map(str.isspace, window))
+    return " ".join(words), sum(map(len, words)), sum(map(str.isalpha, window)) / max(non_space, 1)
 
 
 def detect_languages(texts: list[str]) -> tuple[list[str], np.ndarray]:
@@ -100,7 +101,8 @@ class Language(Metric):
     description: ClassVar[str] = ("Language of prompt and response (fastText lite, offline), its confidence, "
                                   "whether that is reliable, and whether the two differ.")
 
-    min_chars: int = Field(20, ge=0, description="Texts with fewer letters (outside code) are unreliable")
+    min_chars: int = Field(20, ge=0, description=(
+        "Texts with fewer non-space characters in words (code and numbers left out) are unreliable"))
     min_letter_share: float = Field(0.5, ge=0, le=1, description=(
         "Texts where letters are a smaller share of the non-space characters (numbers, symbols, code) are unreliable"))
     min_score: float = Field(0.5, ge=0, le=1, description="Detections below this confidence are unreliable")
@@ -123,8 +125,8 @@ class Language(Metric):
                 ColumnSpec(name="is_language_reliable", dtype="bool", better="higher", group="language",
                            description=f"Both prompt and response are detected with confidence ≥ {self.min_score}, "
                                        f"are mostly letters (≥ {self.min_letter_share:.0%} of non-space characters) "
-                                       f"and (unless lingua handles short texts) have ≥ {self.min_chars} letters "
-                                       "outside code"),
+                                       f"and (unless lingua handles short texts) have ≥ {self.min_chars} non-space characters "
+                                       "in words outside code"),
                 ColumnSpec(name="is_language_mismatch", dtype="bool", better="lower", group="language",
                            description="Prompt and response are reliably detected in different languages")]
 
@@ -137,14 +139,13 @@ class Language(Metric):
     def _side(self, texts: list[str]):
         parts = [prose(t) for t in texts]
         words = [p[0] for p in parts]
-        letters = np.array([p[1] for p in parts], dtype=np.int64)
-        non_space = np.array([p[2] for p in parts], dtype=np.int64)
+        lengths = np.array([p[1] for p in parts], dtype=np.int64)
         codes, scores = detect_languages(words)
-        short = letters < self.min_chars
-        wordy = letters >= self.min_letter_share * np.maximum(non_space, 1)
+        short = lengths < self.min_chars
+        wordy = np.array([p[2] for p in parts]) >= self.min_letter_share
         reliable = ~short & wordy & (scores >= self.min_score)
         if self.short_text_detector == "lingua" and short.any():
-            rows = np.flatnonzero(short & (letters > 0))
+            rows = np.flatnonzero(short & (lengths > 0))
             short_codes, short_scores = detect_with_lingua([words[i] for i in rows], tuple(self.lingua_languages))
             for i, code, score in zip(rows, short_codes, short_scores):
                 codes[i], scores[i] = code, score

@@ -39,7 +39,7 @@ def test_numbers_and_code_are_not_read_as_a_language():
     assert out["is_language_reliable"].tolist() == [True, False, False, False]
     assert out["response_language"][2] == NO_LANGUAGE == "unknown"  # only code: no prose to judge
     assert not out["is_language_mismatch"].any()
-    # SUM_ANSWER has 20 letters (enough) among 57 non-space characters: only the letter share rules it out.
+    # SUM_ANSWER has 23 characters in words (enough) but only 20 letters among 57 non-space characters.
     lenient = Language(min_letter_share=0.3).compute(table_of(conversation(ENGLISH, SUM_ANSWER)))
     assert lenient["response_language"] == ["en"] and lenient["is_language_reliable"].tolist() == [True]
 
