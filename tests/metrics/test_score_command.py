@@ -78,8 +78,11 @@ def test_list_names_every_registered_metric_with_its_columns():
     result = subprocess.run([sys.executable, "-m", "core", "score", "--list", "--json"], cwd=ROOT,
                             capture_output=True, text=True, check=True)
     catalog = {entry["name"]: entry for entry in json.loads(result.stdout)}
-    from core.steps import list_steps
-    assert set(catalog) == {cls.name for cls in list_steps("metric")}
+    # Compare with a fresh process's registry: this one may hold fake metrics other tests registered.
+    registered = subprocess.run([sys.executable, "-c", "from core.steps import list_steps; "
+                                 "print('\\n'.join(c.name for c in list_steps('metric')))"],
+                                cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert set(catalog) == set(registered)
     assert {"token_length", "entropy", "validity", "language", "spacy_stats", "text_length"} <= set(catalog)
     columns = {c["name"] for c in catalog["token_length"]["columns"]}
     assert columns == {"prompt_tokens", "response_tokens", "total_tokens"}
