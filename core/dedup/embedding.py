@@ -2,9 +2,9 @@
 
 Neighbours come from blockwise matrix products (each block bounded in bytes, so memory grows
 with n, never n x n; exact, the reference) or, from AUTO_HNSW_ROWS rows on, from an approximate
-HNSW index (ann.py; pairs of the same form, O(n log n)); at most `max_neighbours` per row are kept. Clusters
-are stars around kept rows (see clusters.py), so chains of paraphrases never merge rows far from
-their kept row.
+HNSW index (ann.py; pairs of the same form, O(n log n)); at most `max_neighbours` per row are
+kept. Clusters are stars around kept rows (see clusters.py), so chains of paraphrases never merge
+rows far from their kept row.
 """
 
 from __future__ import annotations
