@@ -158,7 +158,8 @@ TEXT_FIELDS: tuple[str, ...] = ("prompt", "response", "last_prompt", "last_respo
 def role_texts(table: pa.Table, field: str = "response") -> list[str]:
     """One string per row for a text field (see TEXT_FIELDS); '' where the row has none.
 
-    prompt/response join every user/assistant turn with a blank line; last_* take the final one;
+    prompt/response/system join every non-empty user/assistant/system turn with a blank line;
+    last_* take the final turn of that role;
     instruction is the first user turn; conversation prefixes each turn with its role.
     """
     return text_column(table, field).to_pylist()
@@ -185,6 +186,10 @@ def text_column(table: pa.Table, field: str = "response") -> pa.StringArray:
     else:
         positions = np.flatnonzero(pc.equal(roles, _FIELD_ROLE[field]).to_numpy(zero_copy_only=False))
         texts = contents
+        if field in ("prompt", "response", "system"):
+            # a turn with no text (an assistant turn that only calls tools) adds no separator
+            positions = positions[pc.greater(pc.utf8_length(contents.take(pa.array(positions, pa.int64()))), 0)
+                                  .to_numpy(zero_copy_only=False)]
         parents = parents[positions]
         if field in ("last_prompt", "last_response", "instruction"):
             # parents are sorted: a row's first/last match is where its run of parents starts/ends

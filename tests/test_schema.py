@@ -38,6 +38,8 @@ def test_text_views():
     assert role_texts(table, "instruction") == ["2+2?", "Weather in Oslo?", "Say hi", "Hello?"]
     assert role_texts(table, "last_response") == ["6", "It is -3 °C in Oslo.", "Hi!", ""]
     assert role_texts(table, "system") == ["Be brief.", "", "", ""]
+    # the tool-calling assistant turn has no text, so it adds no blank line
+    assert role_texts(table, "response") == ["4\n\n6", "It is -3 °C in Oslo.", "Hi!", ""]
     assert role_texts(table, "conversation")[2] == "user: Say hi\n\nassistant: Hi!"
     assert turn_counts(table).tolist() == [5, 4, 2, 1]
 

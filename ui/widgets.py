@@ -42,10 +42,15 @@ def _message_spans(messages: list[dict], field: str) -> list[tuple[int, int]]:
         picked = picked[-1:]
     elif field == "instruction":
         picked = picked[:1]
-    for i in picked:  # mirrors role_texts: an empty running text takes no separator
-        start = offset + 2 if offset else 0
-        spans[i] = (start, start + len(messages[i]["content"] or ""))
-        offset = spans[i][1]
+    joined = field in ("prompt", "response", "system")
+    placed = 0
+    for i in picked:  # mirrors role_texts: joined fields skip empty turns, blank line between turns
+        content = messages[i]["content"] or ""
+        if joined and not content:
+            continue
+        start = offset + 2 if placed else 0
+        spans[i] = (start, start + len(content))
+        offset, placed = spans[i][1], placed + 1
     return spans
 
 
