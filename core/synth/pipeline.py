@@ -184,7 +184,16 @@ class SynthesisRun:
             for start in range(0, len(slots), batch_size):
                 if should_stop and should_stop():
                     break
-                for slot in self._run_batch(slots[start:start + batch_size]):
+                batch = slots[start:start + batch_size]
+                if unreachable := _unreachable(rejected, accepted):
+                    # A wrong base URL or a server that is down: every retry of every row would fail the
+                    # same way (minutes of back-off for nothing); the rows left are recorded, not sent.
+                    for slot in batch:
+                        slot.reject(unreachable["stage"], f"not sent: no request reached the endpoint "
+                                                          f"({unreachable['reason']})", transient=True)
+                else:
+                    batch = self._run_batch(batch)
+                for slot in batch:
                     outcome = self._outcome(slot)
                     (accepted if outcome.accepted else rejected).append(
                         outcome.record if outcome.accepted else outcome.rejected_entry())
@@ -381,6 +390,15 @@ class SynthesisRun:
         if slot.alive:
             return Outcome(accepted=True, record=self._record(slot), **common)
         return Outcome(accepted=False, stage=slot.stage, reason=slot.reason, transient=slot.transient, **common)
+
+
+def _unreachable(rejected: list[dict], accepted: list[dict]) -> dict | None:
+    """The first rejection, when every row so far failed to connect (nothing accepted); else None."""
+    if accepted or not rejected:
+        return None
+    failed_to_connect = all(r["transient"] and (r["reason"] or "").startswith(("connection error", "not sent: "))
+                            for r in rejected)
+    return rejected[0] if failed_to_connect else None
 
 
 def run_tag(config: SynthConfig, source: Dataset | None) -> str:

@@ -220,3 +220,20 @@ def test_should_stop_ends_the_run_between_batches(fake_server, tmp_path):
     result = SynthesisRun(cfg).run(on_outcome=outcomes.append, should_stop=lambda: len(outcomes) >= 4)
     assert len(outcomes) == 4 == len(result.accepted) + len(result.rejected)
     assert [o.index for o in outcomes] == [0, 1, 2, 3]
+
+
+def test_an_endpoint_nobody_answers_ends_the_run_after_one_batch(tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: every connection is refused
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    cfg = config(url, tmp_path, rows=10, generator={"max_concurrency": 1})  # batches of 4
+    outcomes = []
+    result = SynthesisRun(cfg).run(on_outcome=outcomes.append)
+    assert len(result.rejected) == 10 == len(outcomes) and result.accepted == []
+    sent, skipped = result.rejected[:4], result.rejected[4:]
+    assert all(r["reason"].startswith("connection error: gave up after 2 attempts") for r in sent)
+    assert all(r["stage"] == "instruction" and r["transient"] for r in skipped)
+    assert all(r["reason"].startswith("not sent: no request reached the endpoint (connection error") for r in skipped)
+    assert result.usage["requests_sent"] == 4 * 2  # the first batch only, each tried twice
