@@ -67,7 +67,7 @@ def test_connection(settings: dict, typed_key: str | None) -> None:
         endpoint = Endpoint.model_validate(settings)
         models = ChatClient(endpoint, api_key=resolve_api_key(endpoint, typed_key)).list_models()
     except (SieveError, ValidationError) as exc:
-        st.error(f"Connection failed: {exc}")
+        st.error(f"Connection failed: {page_words(exc)}")
         return
     listed = ", ".join(models[:20]) + (" …" if len(models) > 20 else "")
     st.success(f"Connected: {len(models)} models ({listed})")
@@ -138,6 +138,12 @@ def usage_line(usage: dict) -> str:
             f"{usage['prompt_tokens']:,} tokens in / {usage['completion_tokens']:,} out · cost {cost}")
 
 
+def page_words(exc: Exception) -> str:
+    """The core's message, with the YAML advice said in this page's terms."""
+    return str(exc).replace("set api_key_env: null for a server that needs none",
+                            "pick 'None (local server)' under API key for a server that needs none")
+
+
 def accepted_frame(records: list[dict]) -> pd.DataFrame:
     rows = []
     for r in records:
@@ -163,7 +169,7 @@ def run(config: SynthConfig, typed_key: str | None) -> None:
                                  source=dataset if config.source.kind == "dataset" else None,
                                  existing_texts=dataset.texts("instruction") if dataset is not None else ())
     except SieveError as exc:
-        st.error(str(exc))
+        st.error(page_words(exc))
         return
     bar = st.progress(0.0, text="Starting…")
     status, live = st.empty(), st.empty()

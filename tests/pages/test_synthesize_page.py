@@ -79,3 +79,18 @@ def test_evolve_and_distil_chosen_rows_of_the_current_dataset(fake_server, tmp_p
                for r in accepted)
     # per row: one Evol rewrite by the generator, one answer by the teacher, one judgement
     assert [b["model"] for b in fake_server.chat_requests] == ["fake-small"] * 2 + ["fake-teacher"] * 2 + ["fake-small"] * 2
+
+
+def test_a_missing_key_variable_is_explained_in_the_pages_terms(monkeypatch):
+    monkeypatch.delenv("SIEVE_QA_UNSET_KEY", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/synthesize.py").run()
+    at.text_input(key="synth.base_url").set_value("http://127.0.0.1:9/v1")
+    at.radio(key="synth.key_mode").set_value("From an environment variable").run()
+    at.text_input(key="synth.key_env").set_value("SIEVE_QA_UNSET_KEY")
+    at.button(key="synth.run").click().run()
+    assert not at.exception
+    message = at.error[0].value
+    assert message.startswith("environment variable SIEVE_QA_UNSET_KEY (api_key_env) is not set")
+    assert "pick 'None (local server)' under API key" in message and "api_key_env: null" not in message
