@@ -125,6 +125,22 @@ def _render_json(content: str) -> bool:
     return True
 
 
+def _render_tools(tools) -> None:
+    """The functions a tool-calling conversation offers (kept in meta.extra by the formats), named up front."""
+    if not tools:
+        return
+    from core.formats.tools import tools_to_openai
+
+    specs = tools_to_openai(tools)
+    if not isinstance(specs, list):
+        st.caption("tools offered (not JSON)")
+        st.text(str(tools)[:LONG_MESSAGE_CHARS])
+        return
+    names = [str((t.get("function") or {}).get("name", "?")) if isinstance(t, dict) else "?" for t in specs]
+    with st.expander(f"Tools offered: {', '.join(names)}"):
+        st.json(specs, expanded=3)
+
+
 def render_conversation(record: dict, *, highlight: list[tuple[int, int]] | None = None,
                         highlight_field: str = "response", raw: bool = False) -> None:
     """A canonical record as chat bubbles.
@@ -134,6 +150,7 @@ def render_conversation(record: dict, *, highlight: list[tuple[int, int]] | None
     passed straight through. `raw=True` shows text verbatim instead of as Markdown.
     """
     messages = record.get("messages") or []
+    _render_tools((record.get("meta") or {}).get("extra", {}).get("tools"))
     mapped = _message_spans(messages, highlight_field) if highlight else [(-1, -1)] * len(messages)
     rejected = record.get("rejected")
     last_assistant = max((i for i, m in enumerate(messages) if m["role"] == "assistant"), default=None)

@@ -43,7 +43,9 @@ def render_app():
     # "It is " starts at 0 of the response text (the tool-call turn has no content) -> email at 6..21
     render_conversation(record, highlight=[(6, 21)])
     open_row(Dataset.from_records([record]), "missing-id")
-    big = {"id": "r2", "messages": [message("tool", '{"rows": [' + ", ".join(["1"] * 1500) + "]}", name="db")]}
+    tools = '[{"name": "lookup", "description": "Find a contact", "parameters": {"type": "object"}}]'
+    big = {"id": "r2", "messages": [message("tool", '{"rows": [' + ", ".join(["1"] * 1500) + "]}", name="db")],
+           "meta": {"extra": {"tools": tools}}}  # ShareGPT/Glaive keep the offered functions here
     render_conversation(big)  # past COMPACT_JSON_CHARS: a folded tree
 
 
@@ -58,7 +60,9 @@ def test_render_conversation_bubbles_highlight_and_labels():
     # Tool traffic reads as code, not as expanded JSON trees: the call as name(arguments), the result as one line.
     assert [c.value for c in at.code] == ['lookup({})', '{"email":"ana@example.org"}']
     assert "No conversation with id `missing-id`" in at.warning[0].value
-    assert len(at.json) == 3 and len(at.json[1].value) > COMPACT  # r1 meta, r2 long result (a tree), r2 meta
+    assert "Tools offered: lookup" in [e.label for e in at.expander]
+    # r1 meta, r2's tools, r2's long result (a tree), r2 meta
+    assert len(at.json) == 4 and '"lookup"' in at.json[1].value and len(at.json[2].value) > COMPACT
 
 
 def test_rows_frame_keeps_the_order_of_ids_and_skips_unknown_ones():
