@@ -84,8 +84,8 @@ def test_upload_filter_download(server, tmp_path):
             assert metric(page, "Kept rows") == 12
             thumb = page.locator('[data-testid="stSlider"]', has_text="refusal_score at most").get_by_role("slider").first
             thumb.focus()
-            for _ in range(50):        # 1.00 -> 0.50 in steps of 0.01, sent to the focused thumb
-                page.keyboard.press("ArrowLeft")
+            # One key press (1.00 -> 0.00): dozens of arrow presses race the reruns and some get lost.
+            page.keyboard.press("Home")
             expect(page.locator('[data-testid="stMetric"]', has_text="Kept rows").first).to_contain_text("9", timeout=60_000)
 
             page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
