@@ -40,12 +40,18 @@ class ColumnSpec(BaseModel):
     name: str
     dtype: Literal["float", "int", "bool", "category", "str", "list"]
     description: str
+    label: str | None = None       # short human label for sliders and axes ("Response entropy")
     unit: str | None = None
     better: Better = None          # which way is "good": a filter keeps >= min when higher is better
     bins: int | None = None        # histogram bins hint
     range: tuple[float, float] | None = None  # natural bounds (e.g. 0..1) for sliders
     group: Group = "other"
     filterable: bool = True        # offer a slider/toggle on Clean & Export
+
+    @property
+    def title(self) -> str:
+        """The label to show a person: `label`, else the column name made readable."""
+        return self.label or self.name.replace("_", " ").capitalize()
 
 
 class Step(BaseModel):
