@@ -12,7 +12,7 @@ from core.writers import TARGETS, write_dataset
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("convert", help="convert a dataset to OpenAI, ShareGPT, Alpaca or Parquet",
+    parser = subparsers.add_parser("convert", help="Convert a dataset to OpenAI, ShareGPT, Alpaca or Parquet",
                                    description="Read any supported file and write it in another format. Prints "
                                                "read/rejected counts and what the target could not hold.")
     parser.add_argument("input", help="input file (.json, .jsonl, .csv, .parquet, optionally .gz/.zst)")

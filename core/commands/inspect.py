@@ -17,7 +17,7 @@ MAX_LISTED_REJECTS = 10
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("inspect", help="detect a file's format and summarize its conversations",
+    parser = subparsers.add_parser("inspect", help="Detect a file's format and summarize its conversations",
                                    description="Detect a dataset file's format and summarize it: rows, rejected "
                                                "records, roles and turn counts.")
     parser.add_argument("file", help=".json, .jsonl, .csv or .parquet, optionally .gz/.zst")

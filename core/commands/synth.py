@@ -21,7 +21,7 @@ from core.errors import SieveInputError
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
-        "synth", help="generate instruction data through an OpenAI-compatible endpoint",
+        "synth", help="Generate instruction data through an OpenAI-compatible endpoint",
         description="Prompt -> instruction -> completion -> judge -> filter -> store, with a request "
                     "cache so reruns and resumes never pay twice. Keys come from the environment "
                     "variable each endpoint names (api_key_env).")

@@ -14,7 +14,7 @@ TEXT_FIELDS = ("instruction", "prompt", "response", "conversation")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("topics", help="cluster conversations into labelled topics; diversity scores",
+    parser = subparsers.add_parser("topics", help="Cluster conversations into labelled topics; diversity scores",
                                    description="Embed one text field, cluster (k-means or HDBSCAN), label each "
                                                "cluster by c-TF-IDF and score the dataset's diversity.")
     parser.add_argument("file", help=".json, .jsonl, .csv or .parquet, optionally .gz/.zst")
