@@ -124,6 +124,11 @@ def test_language_page(scored, summary):
     app.run()
     assert any(m.value == f"**Conversation `{first}`**" for m in app.markdown)
     assert len(app.chat_message) >= 2
+    # Counting reliable rows only leaves the detector's guesses on short prompts ("la", "el") out.
+    app.toggle(key="language_reliable_only").set_value(True).run()
+    reliable = column(scored, "is_language_reliable")
+    reliable_prompts = set(column(scored, "prompt_language")[reliable]) - {"unknown"}
+    assert kpis(app)["Prompt languages"] == f"{len(reliable_prompts):,}" and len(reliable_prompts) < len(prompt_languages)
 
 
 @pytest.mark.slow
