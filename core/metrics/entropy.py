@@ -93,21 +93,21 @@ class Entropy(Metric):
     ngram_sizes: list[int] = Field([2, 3, 4], description="Word n-gram sizes for the repetition fractions")
 
     def columns(self) -> list[ColumnSpec]:
-        def frac(name, description):
-            return ColumnSpec(name=name, dtype="float", unit="fraction", description=description,
+        def frac(name, label, description):
+            return ColumnSpec(name=name, label=label, dtype="float", unit="fraction", description=description,
                               better="lower", bins=50, range=(0.0, 1.0), group="quality")
-        specs = [ColumnSpec(name="response_entropy_bits", dtype="float", unit="bits", better="higher",
+        specs = [ColumnSpec(name="response_entropy_bits", label="Response entropy (bits)", dtype="float", unit="bits", better="higher",
                             bins=60, group="quality",
                             description=f"Shannon entropy of the response's {self.tokens} distribution "
                                         "(0 = one token repeated; low = repetitive)")]
         for n in self.ngram_sizes:
-            specs.append(frac(f"response_top_{n}gram_char_frac",
+            specs.append(frac(f"response_top_{n}gram_char_frac", f"Top {n}-gram character share",
                               f"Share of response characters in its most frequent repeated word {n}-gram"))
         for n in self.ngram_sizes:
-            specs.append(frac(f"response_dup_{n}gram_char_frac",
+            specs.append(frac(f"response_dup_{n}gram_char_frac", f"Repeated {n}-gram character share",
                               f"Share of response characters in word {n}-grams that occurred earlier"))
-        specs.append(frac("response_dup_line_frac", "Share of non-blank response lines that repeat an earlier line"))
-        specs.append(frac("response_dup_line_char_frac", "Share of response characters in repeated lines"))
+        specs.append(frac("response_dup_line_frac", "Repeated line share", "Share of non-blank response lines that repeat an earlier line"))
+        specs.append(frac("response_dup_line_char_frac", "Repeated-line character share", "Share of response characters in repeated lines"))
         return specs
 
     def setup(self) -> None:

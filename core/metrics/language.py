@@ -113,21 +113,21 @@ class Language(Metric):
 
     def columns(self) -> list[ColumnSpec]:
         def lang(side):
-            return ColumnSpec(name=f"{side}_language", dtype="category", group="language",
+            return ColumnSpec(name=f"{side}_language", label=f"{side.capitalize()} language", dtype="category", group="language",
                               description=f"ISO 639-1 language of the {side}'s prose ('{NO_LANGUAGE}' when it has "
                                           "none: empty, or only code, numbers and symbols)")
 
         def score(side):
-            return ColumnSpec(name=f"{side}_language_score", dtype="float", unit="probability", bins=40,
+            return ColumnSpec(name=f"{side}_language_score", label=f"{side.capitalize()} language confidence", dtype="float", unit="probability", bins=40,
                               range=(0.0, 1.0), better="higher", group="language",
                               description=f"Detector confidence for the {side} language")
         return [lang("prompt"), score("prompt"), lang("response"), score("response"),
-                ColumnSpec(name="is_language_reliable", dtype="bool", better="higher", group="language",
+                ColumnSpec(name="is_language_reliable", label="Language reliably detected", dtype="bool", better="higher", group="language",
                            description=f"Both prompt and response are detected with confidence ≥ {self.min_score}, "
                                        f"are mostly letters (≥ {self.min_letter_share:.0%} of non-space characters) "
                                        f"and (unless lingua handles short texts) have ≥ {self.min_chars} non-space characters "
                                        "in words outside code"),
-                ColumnSpec(name="is_language_mismatch", dtype="bool", better="lower", group="language",
+                ColumnSpec(name="is_language_mismatch", label="Prompt/response language mismatch", dtype="bool", better="lower", group="language",
                            description="Prompt and response are reliably detected in different languages")]
 
     def setup(self) -> None:

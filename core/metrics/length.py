@@ -32,7 +32,8 @@ class TextLength(Metric):
 
     def columns(self) -> list[ColumnSpec]:
         def spec(name, unit, description, bins=50):
-            return ColumnSpec(name=name, dtype="int", unit=unit, description=description, bins=bins, group="length")
+            label = {"turns": "Turns (messages)"}.get(name) or f"{name.split('_')[0].capitalize()} {'characters' if unit == 'chars' else unit}"
+            return ColumnSpec(name=name, label=label, dtype="int", unit=unit, description=description, bins=bins, group="length")
         return [
             spec("turns", "messages", "Messages in the conversation (system, user, assistant, tool)", bins=20),
             spec("prompt_chars", "chars", "Characters in the user turns"),
@@ -61,7 +62,8 @@ class TokenLength(Metric):
 
     def columns(self) -> list[ColumnSpec]:
         def spec(name, description):
-            return ColumnSpec(name=name, dtype="int", unit="tokens", bins=60, group="length",
+            return ColumnSpec(name=name, label=f"{name.split('_')[0].capitalize()} tokens ({self.tokenizer})",
+                              dtype="int", unit="tokens", bins=60, group="length",
                               description=f"{description} ({self.tokenizer} tokenizer, no special tokens)")
         return [spec("prompt_tokens", "Tokens in the user turns"),
                 spec("response_tokens", "Tokens in the assistant turns"),

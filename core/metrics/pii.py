@@ -64,13 +64,13 @@ class PiiMetric(Metric):
         return self._detector
 
     def columns(self) -> list[ColumnSpec]:
-        specs = [ColumnSpec(name="pii_count", dtype="int", description="PII items found in the row (all types)",
+        specs = [ColumnSpec(name="pii_count", label="PII items (all types)", dtype="int", description="PII items found in the row (all types)",
                             unit="items", better="lower", group="safety")]
         for t in self.types:
             note = " (null where no spaCy NER pipeline is installed)" if t == "person" else ""
-            specs.append(ColumnSpec(name=count_column(t), dtype="int", unit="items", better="lower", group="safety",
+            specs.append(ColumnSpec(name=count_column(t), label=f"PII items: {PII_LABELS[t]}", dtype="int", unit="items", better="lower", group="safety",
                                     description=f"{PII_LABELS[t]} items found in the row{note}"))
-        specs.append(ColumnSpec(name="pii_types", dtype="list", description="PII types found in the row",
+        specs.append(ColumnSpec(name="pii_types", label="PII types found", dtype="list", description="PII types found in the row",
                                 group="safety", filterable=False))
         return specs
 

@@ -104,11 +104,11 @@ class ProfanityMetric(Metric):
 
     def columns(self) -> list[ColumnSpec]:
         return [
-            ColumnSpec(name="prompt_profanity_count", dtype="int", unit="words", better="lower", group="safety",
+            ColumnSpec(name="prompt_profanity_count", label="Prompt profane words (word list)", dtype="int", unit="words", better="lower", group="safety",
                        description="Profane words in the prompt (user turns), word-list match"),
-            ColumnSpec(name="response_profanity_count", dtype="int", unit="words", better="lower", group="safety",
+            ColumnSpec(name="response_profanity_count", label="Response profane words (word list)", dtype="int", unit="words", better="lower", group="safety",
                        description="Profane words in the response (assistant turns), word-list match"),
-            ColumnSpec(name="profanity_terms", dtype="list", group="safety", filterable=False,
+            ColumnSpec(name="profanity_terms", label="Profane words found", dtype="list", group="safety", filterable=False,
                        description="Listed words found in the prompt or response"),
         ]
 

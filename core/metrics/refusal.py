@@ -129,7 +129,7 @@ class Refusal(Metric):
     field: str = Field("last_response", description="Which response text to score")
 
     def columns(self) -> list[ColumnSpec]:
-        return [ColumnSpec(name="refusal_score", dtype="float", unit="score", better="lower", bins=20,
+        return [ColumnSpec(name="refusal_score", label="Refusal score", dtype="float", unit="score", better="lower", bins=20,
                            range=(0.0, 1.0), group="quality",
                            description="Refusal/boilerplate evidence in the response (1 = a refusal)")]
 

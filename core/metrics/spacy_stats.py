@@ -20,6 +20,7 @@ from pydantic import Field
 from core.schema import role_texts
 from core.steps import ColumnSpec, Metric, register
 
+POS_NAMES = {"noun": "noun", "verb": "verb", "adj": "adjective", "adv": "adverb", "pron": "pronoun"}
 POS_SHARES = {"noun": ("NOUN", "PROPN"), "verb": ("VERB", "AUX"), "adj": ("ADJ",), "adv": ("ADV",),
               "pron": ("PRON",)}
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -79,17 +80,17 @@ class SpacyStats(Metric):
 
     def columns(self) -> list[ColumnSpec]:
         specs = [
-            ColumnSpec(name="response_entity_count", dtype="int", unit="entities", bins=30, group="other",
+            ColumnSpec(name="response_entity_count", label="Response named entities", dtype="int", unit="entities", bins=30, group="other",
                        description="Named entities in the response (model entities, or rule matches without a model)"),
-            ColumnSpec(name="response_entity_labels", dtype="str", group="other", filterable=False,
+            ColumnSpec(name="response_entity_labels", label="Response entity labels", dtype="str", group="other", filterable=False,
                        description="Entity counts by label, e.g. 'DATE:2,ORG:1'"),
-            ColumnSpec(name="response_stopword_share", dtype="float", unit="fraction", bins=40, range=(0.0, 1.0),
+            ColumnSpec(name="response_stopword_share", label="Response stop-word share", dtype="float", unit="fraction", bins=40, range=(0.0, 1.0),
                        group="other", description="Share of word tokens that are English stop words"),
-            ColumnSpec(name="response_punct_share", dtype="float", unit="fraction", bins=40, range=(0.0, 1.0),
+            ColumnSpec(name="response_punct_share", label="Response punctuation share", dtype="float", unit="fraction", bins=40, range=(0.0, 1.0),
                        group="other", description="Share of tokens that are punctuation"),
         ]
         for share, tags in POS_SHARES.items():
-            specs.append(ColumnSpec(name=f"response_{share}_share", dtype="float", unit="fraction", bins=40,
+            specs.append(ColumnSpec(name=f"response_{share}_share", label=f"Response {POS_NAMES[share]} share", dtype="float", unit="fraction", bins=40,
                                     range=(0.0, 1.0), group="other",
                                     description=f"Share of tokens tagged {'/'.join(tags)} (empty without a tagger)"))
         return specs

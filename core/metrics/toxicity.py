@@ -69,10 +69,10 @@ class ToxicityMetric(Metric):
                 # profanity-check's one class is "offensive language", not Detoxify's toxicity.
                 what = "offensive-language" if self.scorer == "profanity_check" else _CLASS_LABELS[cls]
                 specs.append(ColumnSpec(
-                    name=f"{role}_{cls}", dtype="float", unit="probability", better="lower", bins=50,
+                    name=f"{role}_{cls}", label=f"{role.capitalize()} {_CLASS_LABELS[cls]} ({self.scorer.replace('_', '-')})", dtype="float", unit="probability", better="lower", bins=50,
                     range=(0.0, 1.0), group="safety",
                     description=f"{what.capitalize()} probability of the {role} (scored by {self.scorer_label})"))
-        specs.append(ColumnSpec(name="toxicity_scorer", dtype="category", group="safety", filterable=False,
+        specs.append(ColumnSpec(name="toxicity_scorer", label="Toxicity scorer", dtype="category", group="safety", filterable=False,
                                 description="Which scorer produced the toxicity columns"))
         return specs
 

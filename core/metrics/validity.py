@@ -184,20 +184,20 @@ class Validity(Metric):
 
     def columns(self) -> list[ColumnSpec]:
         return [
-            ColumnSpec(name="json_state", dtype="category", group="validity",
+            ColumnSpec(name="json_state", label="JSON in response", dtype="category", group="validity",
                        description="JSON in the response: none, valid, or broken (looks like JSON, does not parse)"),
-            ColumnSpec(name="code_block_count", dtype="int", unit="blocks", bins=20, group="validity",
+            ColumnSpec(name="code_block_count", label="Code blocks", dtype="int", unit="blocks", bins=20, group="validity",
                        description="Fenced code blocks in the response"),
-            ColumnSpec(name="code_languages", dtype="str", group="validity", filterable=False,
+            ColumnSpec(name="code_languages", label="Code block languages", dtype="str", group="validity", filterable=False,
                        description="Fence languages in the response, comma-separated ('' for untagged blocks)"),
-            ColumnSpec(name="code_invalid_count", dtype="int", unit="blocks", bins=10, better="lower",
+            ColumnSpec(name="code_invalid_count", label="Code blocks that do not parse", dtype="int", unit="blocks", bins=10, better="lower",
                        group="validity", description="Python, JSON or YAML code blocks that do not parse"),
-            ColumnSpec(name="code_state", dtype="category", group="validity",
+            ColumnSpec(name="code_state", label="Code block state", dtype="category", group="validity",
                        description="Code blocks: none, valid (all checked blocks parse), invalid (one fails), "
                                    "unchecked (only languages Sieve does not check)"),
-            ColumnSpec(name="has_unclosed_code_fence", dtype="bool", better="lower", group="validity",
+            ColumnSpec(name="has_unclosed_code_fence", label="Unclosed code fence", dtype="bool", better="lower", group="validity",
                        description="The response opens a code fence it never closes"),
-            ColumnSpec(name="has_unbalanced_table", dtype="bool", better="lower", group="validity",
+            ColumnSpec(name="has_unbalanced_table", label="Unbalanced markdown table", dtype="bool", better="lower", group="validity",
                        description="A markdown table row has a different number of cells than its header"),
         ]
 
