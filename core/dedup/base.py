@@ -110,8 +110,11 @@ def has_text(signatures: pa.Table) -> np.ndarray:
 
 
 def fixed_size_matrix(column: pa.ChunkedArray | pa.Array, dtype) -> np.ndarray:
-    """A fixed-size-list column (minhash values, vectors) as an (n, width) matrix."""
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    """A fixed-size-list column (minhash values, vectors) as an (n, width) matrix (no copy from one chunk)."""
+    if isinstance(column, pa.ChunkedArray):
+        # combine_chunks copies even a single chunk: 1 GB for 1M x 256 float32 vectors.
+        column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    array = column
     width = array.type.list_size
     values = array.flatten().to_numpy(zero_copy_only=False)
     return np.asarray(values, dtype=dtype).reshape(len(array), width)
