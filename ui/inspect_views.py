@@ -148,7 +148,10 @@ def histogram(frame: pd.DataFrame, columns: Sequence[str], specs: dict[str, Colu
     if finite.size:
         spec = specs[columns[0]]
         edges = np.histogram_bin_edges(finite, bins=spec.bins or 50)
-        size = max((edges[1] - edges[0]) if len(edges) > 1 else 1.0, 1.0 if spec.dtype == "int" else 1e-9)
+        # A hair wider than numpy's width: plotly bins are half-open, so the maximum (a score of exactly
+        # 1.0) would otherwise get a bar of its own past the end of the axis.
+        width = (edges[-1] - edges[0]) / (len(edges) - 1) * (1 + 1e-9) if len(edges) > 1 else 1.0
+        size = max(width, 1.0 if spec.dtype == "int" else 1e-9)
         for column, v, mask in zip(columns, values, drawn):
             rows = np.flatnonzero(mask)
             trace_rows.append(rows)

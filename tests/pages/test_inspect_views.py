@@ -1,5 +1,7 @@
 """The Inspect charts' selection events map back to the right dataset rows."""
 
+import math
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -64,3 +66,13 @@ def test_bars_share_one_colour_unless_a_category_has_its_own(monkeypatch):
         "none": inspect_views.STATE_COLORS["none"]}
     assert [bar.y[0] for bar in states.data] == [3, 1, 1]
     assert isinstance(plain, go.Figure)
+
+
+def test_the_largest_value_falls_in_the_last_bin_not_a_bin_of_its_own(monkeypatch):
+    drawn = []
+    monkeypatch.setattr(inspect_views.st, "plotly_chart", lambda fig, **kw: drawn.append(fig) or None)
+    spec = ColumnSpec(name="response_toxicity", dtype="float", unit="probability", bins=40, description="d")
+    frame = pd.DataFrame({"id": list("abcd"), "response_toxicity": [0.0, 0.3, 0.99, 1.0]})
+    inspect_views.histogram(frame, ["response_toxicity"], {"response_toxicity": spec}, key="h")
+    bins = drawn[0].data[0].xbins
+    assert math.floor((1.0 - bins.start) / bins.size) == 39  # plotly divides: 1.0 lands in the 40th bin, as in numpy
