@@ -238,6 +238,8 @@ def conversation_picker(dataset: Dataset, ids: Sequence[str], *, key: str, colum
     event = st.dataframe(frame, hide_index=True, key=f"{key}.table", on_select="rerun",
                          selection_mode="single-row", height=min(400, 38 + 35 * len(frame)))
     selected_rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
+    # A selection made on an earlier, longer table (before a slider narrowed it) may point past its end.
+    selected_rows = [r for r in selected_rows if 0 <= r < len(frame)]
     if not selected_rows:
         st.caption("Select a row to open it as a conversation.")
         return None

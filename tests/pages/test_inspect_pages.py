@@ -161,3 +161,13 @@ def test_a_tokenizer_folder_that_does_not_load_is_reported_not_kept(tmp_path):
     assert any(str(tmp_path) in e.value for e in app.error)
     assert app.session_state["sieve.tokenizer"] != str(tmp_path)
     assert not app.exception
+
+
+def test_a_row_picked_before_the_table_shrank_is_dropped_not_an_error():
+    app = open_page("pages/token_lengths.py")
+    app.session_state["token_over.table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    app.run()
+    assert any(m.value.startswith("**Conversation `") for m in app.markdown)  # the 2nd of the 2 rows over 4,096
+    app.number_input(key="token_lengths_context").set_value(8160).run()  # now 1 row is over: row 1 is gone
+    assert not app.exception, [e.value for e in app.exception]
+    assert not any(m.value.startswith("**Conversation `") for m in app.markdown)
