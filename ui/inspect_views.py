@@ -126,7 +126,9 @@ def selected_rows(event, trace_rows: list[np.ndarray]) -> np.ndarray:
             indices = [point["point_index"]]
         trace = point.get("curve_number", 0)
         if indices and trace < len(trace_rows):
-            rows.extend(trace_rows[trace][np.asarray(indices, dtype=np.int64)].tolist())
+            # A selection kept from before the chart was redrawn (zoom, filter) may point past the new trace.
+            indices = np.asarray(indices, dtype=np.int64)
+            rows.extend(trace_rows[trace][indices[indices < len(trace_rows[trace])]].tolist())
     return np.unique(np.asarray(rows, dtype=np.int64))
 
 

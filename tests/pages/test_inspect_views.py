@@ -31,6 +31,8 @@ def test_scatter_points_use_point_index_and_nothing_selected_is_empty():
     assert selected_rows(event({"curve_number": 0, "point_index": 2}), [rows]).tolist() == [30]
     assert selected_rows(None, [rows]).tolist() == []
     assert selected_rows(event(), [rows]).tolist() == []
+    # A selection from before a redraw that left fewer points: the points that still exist count.
+    assert selected_rows(event({"curve_number": 0, "point_indices": [1, 7]}), [rows]).tolist() == [20]
 
 
 def test_a_selected_bar_or_cell_stands_for_all_its_rows():
