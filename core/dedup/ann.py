@@ -24,7 +24,6 @@ EF_SEARCH = 64
 # Candidates whose float16 score is this far below the threshold are still re-scored exactly
 # (float16 storage moves a cosine by ~1e-3 at most).
 SCORE_MARGIN = 0.01
-ADD_ROWS = 65_536           # rows added per call: bounds the float32 copy of the valid rows
 SEARCH_ROWS = 16_384        # queries per search call: bounds the (rows x k) result arrays
 
 
@@ -52,10 +51,11 @@ def hnsw_pairs(vectors: np.ndarray, threshold: float, *, valid: np.ndarray | Non
     index.hnsw.efConstruction = EF_CONSTRUCTION
     index.train(np.ascontiguousarray(vectors[rows[:1024]], dtype=np.float32))  # fp16 needs no statistics
     total = 2 * len(rows)
-    for start in range(0, len(rows), ADD_ROWS):
-        index.add(np.ascontiguousarray(vectors[rows[start:start + ADD_ROWS]], dtype=np.float32))
-        if on_block:
-            on_block(min(start + ADD_ROWS, len(rows)), total)
+    # One add call: faiss grows its code and link arrays once (added in batches, each regrowth held
+    # old and new arrays at once: +0.9 GB peak at 1M rows). Without empty rows this is no copy.
+    index.add(np.ascontiguousarray(vectors if len(rows) == n else vectors[rows], dtype=np.float32))
+    if on_block:
+        on_block(len(rows), total)
     k = min(max_neighbours + 1, len(rows))   # +1: a row finds itself
     index.hnsw.efSearch = max(EF_SEARCH, 2 * k)
     pair_keys = []   # left * n + right with left < right: one int64 per candidate, not two

@@ -167,3 +167,17 @@ def test_cli_summary_names_the_index_that_ran(tmp_path, capsys, tiny_embedder):
         assert main(["dedup", str(path), "--method", "embedding", "--index", index, "--json"]) == 0
         summary = json.loads(capsys.readouterr().out)
         assert summary["index"] == ran and summary["duplicates"] == 3   # whitespace, punctuation, changed word
+
+
+def test_signatures_come_in_one_chunk_so_search_reads_vectors_without_a_copy(tiny_embedder):
+    from core.dedup.base import fixed_size_matrix
+    from core.dedup.runner import compute_signatures
+
+    texts = [f"question number {i} about topic {i % 7}" for i in range(50)]
+    table = conversation_table(texts)
+    signatures = compute_signatures(table, build_step("dedup", "embedding"), batch_size=8)   # 7 batches
+    column = signatures.column("vector")
+    assert column.num_chunks == 1
+    first, second = fixed_size_matrix(column, np.float32), fixed_size_matrix(column, np.float32)
+    assert first.shape == (50, 512) and np.shares_memory(first, second)
+    assert np.allclose(first, tiny_embedder(texts))   # rows in input order across the batches
