@@ -24,7 +24,7 @@ from core.engine.plan import (dedup_signatures, dedup_threshold, dropping_labels
                               step_labels)
 from core.filters import CategoryFilter, ThresholdFilter
 from core.recipe import ExportSettings, Recipe
-from core.steps import ColumnSpec, Deduplicator, Filter, Metric, Step
+from core.steps import ColumnSpec, Deduplicator, Filter, Metric, Step, Transform, get_step_class
 
 WidgetKind = Literal["max", "min", "range", "multiselect", "toggle"]
 PAGE_GROUPS = ("quality", "safety", "duplicates", "language", "validity", "length")
@@ -98,7 +98,24 @@ def filter_for_setting(spec: ColumnSpec, stats: ColumnStats, setting: Any) -> Fi
 
 
 def toggle_label(spec: ColumnSpec) -> str:
-    return f"Drop rows where {spec.name} is {'false' if spec.better == 'higher' else 'true'}"
+    return f"Drop rows where {spec.title.lower()} is {'false' if spec.better == 'higher' else 'true'}"
+
+
+def widget_label(spec: ColumnSpec) -> str:
+    """A slider or multiselect label in words ("Refusal score at most"); the column name goes in the help."""
+    suffix = {"max": "at most", "min": "at least", "range": "between", "multiselect": "— keep"}.get(widget_kind(spec), "")
+    return f"{spec.title} {suffix}".strip()
+
+
+def readable_reason(reason: str, titles: dict[str, str]) -> str:
+    """A ledger reason with its leading column name replaced by the column's title ("Refusal score > 0.5")."""
+    for column in sorted(titles, key=len, reverse=True):
+        rest = reason[len(column):]
+        if reason.startswith(column) and rest[:1] in ("<", ">", "="):
+            return f"{titles[column]} {rest[0]} {rest[1:]}"
+        if reason.startswith(column) and rest[:1] == " ":
+            return f"{titles[column]}{rest}"
+    return reason
 
 
 def needed_metrics(metrics: Sequence[Metric], steps: Sequence[Step], extra_columns: Sequence[str] = ()) -> list[Metric]:
@@ -113,12 +130,163 @@ def needed_metrics(metrics: Sequence[Metric], steps: Sequence[Step], extra_colum
 
 
 def page_recipe(metrics: Sequence[Metric], dedups: Sequence[Deduplicator], filters: Sequence[Filter],
-                export: ExportSettings | None = None) -> Recipe:
-    """The recipe the page's settings make: needed metrics, then dedup steps, then filters."""
+                export: ExportSettings | None = None, extra_metrics: Sequence[Metric] = (),
+                transforms: Sequence[Transform] = ()) -> Recipe:
+    """The recipe the page's settings make: needed metrics (and every extra one), dedup steps, filters,
+    then transforms — last, so they rewrite only the exported text and never change which rows go."""
     steps: list[Step] = [*dedups, *filters]
     stratify = [export.split.stratify_by] if export and export.split.stratify_by else []
-    return Recipe.from_steps([*needed_metrics(metrics, steps, stratify), *steps], export,
+    extra_names = {m.name for m in extra_metrics}
+    wanted = [m for m in needed_metrics(metrics, steps, stratify) if m.name not in extra_names]
+    return Recipe.from_steps([*wanted, *extra_metrics, *steps, *transforms], export,
                              description="Built on the Clean & Export page")
+
+
+KIND_ORDER = {"metric": 0, "dedup": 1, "filter": 2, "transform": 3}
+
+
+def split_by_kind(steps: Sequence[Step]) -> dict[str, list[Step]]:
+    """Steps grouped by kind, in the page's run order (metrics, dedup, filters, transforms)."""
+    groups: dict[str, list[Step]] = {k: [] for k in KIND_ORDER}
+    for step in steps:
+        groups[step.kind].append(step)
+    return groups
+
+
+def in_page_order(entries: Sequence[dict]) -> bool:
+    """Whether recipe entries already run in the page's order (else the page reorders them)."""
+    ranks = [KIND_ORDER[e["kind"]] for e in entries]
+    return ranks == sorted(ranks)
+
+
+# ---------------------------------------------------------------- a saved recipe back into the widgets
+
+DEDUP_METHODS = ("exact", "minhash", "embedding")
+REDACT_ACTIONS = ("report", "redact", "fake")   # what the page offers per PII type (drop is a filter)
+
+
+@dataclass
+class RecipeWidgets:
+    """What a recipe means for the page's widgets, and the steps no widget can express (`extra`)."""
+
+    metrics: list[str]
+    column_filters: dict[str, dict]     # column -> the threshold/category filter's params
+    dedup: dict | None = None           # {"method", "threshold"?, "keep"}
+    repeated_min_prompts: int | None = None
+    drift_min_chars: int | None = None
+    regex: dict | None = None           # {"field", "banned", "required"}
+    json_schema: dict | None = None
+    redact: dict | None = None          # {"actions", "salt"}
+    export: ExportSettings | None = None
+    extra: list[dict] | None = None
+
+
+def _non_default(entry: dict) -> dict:
+    """The parameters of a recipe entry that differ from the step's defaults."""
+    cls = get_step_class(entry["kind"], entry["name"])
+    given = cls.model_validate(entry["params"]).model_dump(mode="json")
+    defaults = {name: f.get_default(call_default_factory=False) for name, f in cls.model_fields.items() if not f.is_required()}
+    return {k: v for k, v in given.items() if k not in defaults or defaults[k] != v}
+
+
+def recipe_widgets(recipe: Recipe, offered: dict[str, dict], specs: dict[str, ColumnSpec]) -> RecipeWidgets:
+    """Split a recipe into widget settings and extra steps.
+
+    `offered` maps each metric the page offers to the parameters it builds it with; `specs` are the
+    column specs of those metrics. A step is a widget setting when the page would write exactly
+    that entry; anything else is kept as an extra step (and still runs).
+    """
+    out = RecipeWidgets(metrics=[], column_filters={}, export=recipe.export, extra=[])
+    for step in recipe.steps:
+        entry = step.model_dump(mode="json")
+        if not _to_widget(entry, out, offered, specs):
+            out.extra.append(entry)
+    # a column filter whose metric is not a widget metric (other parameters) is an extra step too
+    for column in list(out.column_filters):
+        if _metric_of(column, offered) not in out.metrics:
+            out.extra.append(out.column_filters.pop(column))
+    return out
+
+
+def _metric_of(column: str, offered: dict[str, dict]) -> str | None:
+    for name, params in offered.items():
+        if column in {c.name for c in get_step_class("metric", name)(**params).columns()}:
+            return name
+    return None
+
+
+def _to_widget(entry: dict, out: RecipeWidgets, offered: dict[str, dict], specs: dict[str, ColumnSpec]) -> bool:
+    kind, name, params = entry["kind"], entry["name"], entry["params"]
+    changed = _non_default(entry)
+    if kind == "metric":
+        if name in offered and name not in out.metrics and changed == _non_default({**entry, "params": offered[name]}):
+            out.metrics.append(name)
+            return True
+        return False
+    if kind == "filter" and name in ("threshold", "category"):
+        spec = specs.get(params.get("column"))
+        if spec is None or spec.name in out.column_filters or changed.get("drop_missing"):
+            return False
+        widget = widget_kind(spec)
+        bounds = {k for k in ("min", "max") if changed.get(k) is not None}
+        fits = (name == "threshold" and ((widget == "max" and bounds == {"max"}) or (widget == "min" and bounds == {"min"})
+                                         or (widget == "range" and bounds)))
+        fits = fits or (name == "category" and widget == "multiselect" and set(changed) == {"column", "allowed"})
+        fits = fits or (name == "category" and widget == "toggle" and set(changed) == {"column", "blocked"}
+                        and changed["blocked"] == [spec.better != "higher"])
+        if fits:
+            out.column_filters[spec.name] = entry
+        return fits
+    if kind == "dedup" and name in DEDUP_METHODS and out.dedup is None and set(changed) <= {"threshold", "keep"} \
+            and params.get("keep", "first") in ("first", "longest"):
+        out.dedup = {"method": name, **{k: v for k, v in _full(entry).items() if k in ("threshold", "keep")}}
+        return True
+    if kind == "dedup" and name == "repeated_response" and out.repeated_min_prompts is None and set(changed) <= {"min_prompts"}:
+        out.repeated_min_prompts = _full(entry)["min_prompts"]
+        return True
+    if kind == "filter" and name == "language_drift" and out.drift_min_chars is None and set(changed) <= {"min_chars"}:
+        out.drift_min_chars = _full(entry)["min_chars"]
+        return True
+    if kind == "filter" and name == "regex" and set(changed) <= {"pattern", "field", "mode"}:
+        full = _full(entry)
+        slot = "banned" if full["mode"] == "must_not_match" else "required"
+        regex = out.regex or {"field": full["field"], "banned": "", "required": ""}
+        if regex["field"] != full["field"] or regex[slot]:
+            return False
+        out.regex = {**regex, slot: full["pattern"]}
+        return True
+    if kind == "filter" and name == "json_schema" and out.json_schema is None and set(changed) <= {"schema"}:
+        out.json_schema = params["schema"]
+        return True
+    if kind == "transform" and name == "redact_pii" and out.redact is None and set(changed) <= {"actions", "salt"}:
+        full = _full(entry)
+        if all(a in REDACT_ACTIONS for a in full["actions"].values()):
+            out.redact = {"actions": full["actions"], "salt": full["salt"]}
+            return True
+    return False
+
+
+def _full(entry: dict) -> dict:
+    return get_step_class(entry["kind"], entry["name"]).model_validate(entry["params"]).model_dump(mode="json")
+
+
+def setting_for_filter(spec: ColumnSpec, stats: ColumnStats, params: dict):
+    """The widget value that means this threshold/category filter (the inverse of `filter_for_setting`),
+    clamped to the widget's bounds and the categories present."""
+    kind = widget_kind(spec)
+
+    def clamp(x):
+        return min(max(x, stats.low), stats.high)
+    if kind == "max":
+        return clamp(params["max"])
+    if kind == "min":
+        return clamp(params["min"])
+    if kind == "range":
+        low, high = params.get("min"), params.get("max")
+        return (clamp(stats.low if low is None else low), clamp(stats.high if high is None else high))
+    if kind == "multiselect":
+        return [c for c in stats.categories or [] if c in params.get("allowed", [])]
+    return True
 
 
 class Refiltered:

@@ -4,6 +4,7 @@ and downloads (cleaned data, rejected rows, the recipe YAML, a report)."""
 from __future__ import annotations
 
 import json
+import secrets
 import tempfile
 import time
 from pathlib import Path
@@ -14,14 +15,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
 
-from core.clean import (PAGE_GROUPS, VerdictCache, column_stats, filter_for_setting, page_recipe, refilter,
-                        toggle_label, widget_kind)
+from core.clean import (PAGE_GROUPS, REDACT_ACTIONS, VerdictCache, column_stats, filter_for_setting, in_page_order,
+                        page_recipe, readable_reason, recipe_widgets, refilter, setting_for_filter, split_by_kind,
+                        toggle_label, widget_kind, widget_label)
 from core.engine.plan import step_labels
 from core.errors import SieveError
 from core.export import (FORMAT_SUFFIX, assign_validation, build_report, chat_template_preview, normalize_table,
                          rejected_lines, split_paths)
 from core.filters import LanguageDriftFilter, RegexFilter
-from core.recipe import ExportSettings, Normalization, Split
+from core.pii.detect import PII_LABELS, PII_TYPES
+from core.recipe import ExportSettings, Normalization, Recipe, Split
 from core.schema import TEXT_FIELDS, role_texts, table_to_records
 from core.steps import Metric, build_step, get_step_class, list_steps
 from ui import cache, state
@@ -34,9 +37,106 @@ FORMAT_LABELS = {"openai": "OpenAI messages (JSONL)", "sharegpt": "ShareGPT (JSO
 SAMPLE_ROWS = 200
 KEPT_IDS = "clean.kept_ids"  # the page's kept ids after the last run (read by the parity test)
 VERDICTS = "clean.verdicts"  # core.clean.VerdictCache: unchanged filters are not re-evaluated
+PENDING = "clean.pending"    # column -> filter entry a loaded recipe sets once that column's widget is drawn
+EXTRA = "clean.extra_steps"  # [{"source", "entry"}]: loaded steps no widget expresses (they still run)
+WRITTEN = "clean.written_recipe"  # the recipe this page last wrote to state.RECIPE (to spot other pages' additions)
+LOAD_MESSAGE = "clean.load_message"
+WIDGET_KEYS = ("clean.metrics", "clean.f.", "clean.dedup", "clean.repeated", "clean.drift", "clean.rx.", "clean.schema",
+               "clean.redact", "clean.format", "clean.ws", "clean.unescape", "clean.unicode", "clean.val", "clean.seed",
+               "clean.stratify")
 
 st.title("Clean & Export")
 dataset = state.dataset()
+
+
+def offered_metric_classes() -> list:
+    return [c for c in list_steps("metric") if any(s.group in PAGE_GROUPS for s in metric_specs(c))]
+
+
+def page_metric_params(name: str) -> dict:
+    return {"tokenizer": state.tokenizer()} if name == "token_length" else {}
+
+
+def apply_recipe(recipe: Recipe, source: str, keep_others: bool = False) -> None:
+    """Set the widgets to a recipe's settings (before they are drawn); other steps become extra steps."""
+    offered = {c.name: page_metric_params(c.name) for c in offered_metric_classes()}
+    specs = {s.name: s for n, p in offered.items() for s in get_step_class("metric", n)(**p).columns() if widget_kind(s)}
+    w = recipe_widgets(recipe, offered, specs)
+    ss = st.session_state
+    if not keep_others:
+        for key in [k for k in ss if isinstance(k, str) and k.startswith(WIDGET_KEYS)]:
+            del ss[key]
+        ss[EXTRA], ss[PENDING] = [], {}
+        ss["clean.metrics"] = w.metrics
+        ex = w.export
+        ss.update({"clean.format": ex.format, "clean.ws": ex.normalization.whitespace,
+                   "clean.unescape": ex.normalization.unescape, "clean.unicode": ex.normalization.unicode,
+                   "clean.val": ex.split.validation_fraction, "clean.seed": ex.split.seed,
+                   "clean.stratify": ex.split.stratify_by})
+    else:
+        ss["clean.metrics"] = list(dict.fromkeys([*ss.get("clean.metrics", []), *w.metrics]))
+    ss.setdefault(PENDING, {}).update(w.column_filters)
+    if w.dedup:
+        ss["clean.dedup"], ss["clean.dedup.keep"] = w.dedup["method"], w.dedup.get("keep", "first")
+        if "threshold" in w.dedup:
+            ss[f"clean.dedup.{w.dedup['method']}"] = float(w.dedup["threshold"])
+    if w.repeated_min_prompts is not None:
+        ss["clean.repeated"], ss["clean.repeated.n"] = True, int(w.repeated_min_prompts)
+    if w.drift_min_chars is not None:
+        ss["clean.drift"], ss["clean.drift.chars"] = True, int(w.drift_min_chars)
+    if w.regex:
+        ss["clean.rx.field"], ss["clean.rx.banned"], ss["clean.rx.required"] = (w.regex["field"], w.regex["banned"],
+                                                                               w.regex["required"])
+    if w.json_schema is not None:
+        ss["clean.schema"] = json.dumps(w.json_schema, indent=2)
+    if w.redact:
+        ss["clean.redact"], ss["clean.redact.salt"] = True, w.redact["salt"]
+        ss.update({f"clean.redact.{t}": a for t, a in w.redact["actions"].items()})
+    ss[EXTRA] = [*ss.get(EXTRA, []), *({"source": source, "entry": e} for e in w.extra)]
+    order_note = "" if in_page_order([s.model_dump() for s in recipe.steps]) else \
+        " Its steps now run in the page's order: metrics, duplicates, filters, transforms."
+    ss[LOAD_MESSAGE] = (f"Loaded {source}: {len(recipe.steps) - len(w.extra)} steps into the filters, "
+                        f"{len(w.extra)} kept as extra steps.{order_note}")
+
+
+def load_saved_recipe() -> None:
+    """Button callback: the uploaded or pasted recipe sets the widgets (plugins are refused)."""
+    uploaded = st.session_state.get("clean.recipe_file")
+    text, source = ((uploaded.getvalue().decode("utf-8", "replace"), uploaded.name) if uploaded
+                    else (st.session_state.get("clean.recipe_text", ""), "pasted recipe"))
+    try:
+        apply_recipe(Recipe.from_yaml(text, source), source)
+    except SieveError as exc:
+        st.session_state[LOAD_MESSAGE] = f"error:{exc}"
+
+
+def adopt_other_pages_steps() -> None:
+    """A dedup the Duplicates page added to state.RECIPE since this page last wrote it becomes the page's."""
+    incoming, written = state.get(state.RECIPE), st.session_state.get(WRITTEN)
+    if not incoming or incoming == written:
+        return
+    old = (written or {}).get("steps", [])
+    new = [e for e in incoming.get("steps", []) if e.get("kind") == "dedup" and e not in old]
+    if new:
+        try:
+            apply_recipe(Recipe(steps=new), "the Duplicates page", keep_others=True)
+        except (SieveError, ValueError) as exc:
+            st.error(f"Could not take the dedup step from the Duplicates page: {exc}")
+
+
+adopt_other_pages_steps()
+with st.expander("Start from a saved recipe", expanded=bool(st.session_state.get("clean.recipe_text"))):
+    st.caption("Upload or paste a recipe YAML (from this page or written by hand): **Load into the filters** sets "
+               "the sliders to it; steps no widget expresses are kept as extra steps and still run. Plugin steps "
+               "run only from the CLI with --allow-plugins: this page refuses them.")
+    upload_col, paste_col = st.columns(2)
+    uploaded_recipe = upload_col.file_uploader("Recipe YAML", type=["yaml", "yml"], key="clean.recipe_file")
+    pasted_recipe = paste_col.text_area("…or paste it", key="clean.recipe_text", height=140)
+    st.button("Load into the filters", key="clean.recipe_load", on_click=load_saved_recipe,
+              disabled=not (uploaded_recipe or pasted_recipe.strip()))
+message = st.session_state.pop(LOAD_MESSAGE, None)
+if message:
+    (st.error if message.startswith("error:") else st.success)(message.removeprefix("error:"))
 
 
 def metric_specs(cls) -> list:
@@ -47,36 +147,49 @@ def metric_specs(cls) -> list:
 
 
 def choose_metrics() -> list[Metric]:
-    classes = [c for c in list_steps("metric") if any(s.group in PAGE_GROUPS for s in metric_specs(c))]
+    classes = offered_metric_classes()
     titles = {c.name: c.title or c.name for c in classes}
-    default = [c.name for c in classes if not c.uses_model]
+    st.session_state.setdefault("clean.metrics", [c.name for c in classes if not c.uses_model])
     with st.expander("Metrics to filter on", expanded=False):
         st.caption("Each metric is computed once per dataset and cached; moving a filter only re-runs the filters. "
                    "Model-backed metrics are off by default (slower).")
-        names = st.multiselect("Metrics", list(titles), default=default, format_func=titles.get, key="clean.metrics")
-    return [build_step("metric", n, {"tokenizer": state.tokenizer()} if n == "token_length" else {}) for n in names]
+        names = st.multiselect("Metrics", list(titles), format_func=titles.get, key="clean.metrics")
+    return [build_step("metric", n, page_metric_params(n)) for n in names]
 
 
 def column_widget(spec, values: pa.ChunkedArray):
     """One widget for one column, chosen by its spec; returns the filter it means (or None)."""
     kind = widget_kind(spec)
     stats = column_stats(spec, values)
-    key, help_text = f"clean.f.{spec.name}", spec.description + (f" ({spec.unit})" if spec.unit else "")
+    key = f"clean.f.{spec.name}"
+    help_text = f"`{spec.name}`: {spec.description}" + (f" ({spec.unit})" if spec.unit else "")
+    ss = st.session_state
+    pending = ss.get(PENDING, {}).pop(spec.name, None)
     if kind in ("max", "min", "range"):
         if stats.low == stats.high:
-            st.caption(f"`{spec.name}`: {stats.low:g} on every row")
+            st.caption(f"{spec.title} (`{spec.name}`): {stats.low:g} on every row")
             return None
         is_int = spec.dtype == "int"
-        low, high = (int(stats.low), int(stats.high)) if is_int else (stats.low, stats.high)
-        step = 1 if is_int else stats.step
-        default = {"max": high, "min": low, "range": (low, high)}[kind]
-        label = {"max": f"{spec.name} at most", "min": f"{spec.name} at least", "range": f"{spec.name} between"}[kind]
-        value = st.slider(label, low, high, default, step=step, key=key, help=help_text)
+        cast = int if is_int else float
+        low, high = cast(stats.low), cast(stats.high)
+        if pending is not None:
+            ss[key] = setting_for_filter(spec, stats, pending["params"])
+        if key in ss:  # a value from a loaded recipe or another dataset: keep it on this slider's scale
+            ss[key] = (tuple(cast(min(max(v, low), high)) for v in ss[key]) if kind == "range"
+                       else cast(min(max(ss[key], low), high)))
+        ss.setdefault(key, {"max": high, "min": low, "range": (low, high)}[kind])
+        value = st.slider(widget_label(spec), low, high, step=1 if is_int else stats.step, key=key, help=help_text)
     elif kind == "multiselect":
         if not stats.categories:
             return None
-        value = st.multiselect(f"{spec.name}: keep", stats.categories, default=stats.categories, key=key, help=help_text)
+        if pending is not None:
+            ss[key] = setting_for_filter(spec, stats, pending["params"])
+        ss.setdefault(key, stats.categories)
+        ss[key] = [c for c in ss[key] if c in stats.categories]
+        value = st.multiselect(widget_label(spec), stats.categories, key=key, help=help_text)
     else:
+        if pending is not None:
+            ss[key] = True
         value = st.toggle(toggle_label(spec), key=key, help=help_text)
     return filter_for_setting(spec, stats, value)
 
@@ -84,8 +197,9 @@ def column_widget(spec, values: pa.ChunkedArray):
 def schema_slider(cls, field: str, label: str, key: str):
     """A slider whose bounds and default come from a step's parameter schema."""
     prop = cls.model_json_schema()["properties"][field]
-    return st.slider(label, float(prop.get("minimum", 0.0)), float(prop.get("maximum", 1.0)),
-                     float(prop.get("default", 0.5)), step=0.01, key=key, help=prop.get("description"))
+    st.session_state.setdefault(key, float(prop.get("default", 0.5)))
+    return st.slider(label, float(prop.get("minimum", 0.0)), float(prop.get("maximum", 1.0)), step=0.01, key=key,
+                     help=prop.get("description"))
 
 
 def dedup_controls() -> list:
@@ -102,8 +216,9 @@ def dedup_controls() -> list:
         steps.append(build_step("dedup", method, params))
     if st.toggle("Drop a response given to many different prompts (canned answers)", key="clean.repeated"):
         minimum = get_step_class("dedup", "repeated_response").model_json_schema()["properties"]["min_prompts"]
+        st.session_state.setdefault("clean.repeated.n", int(minimum["default"]))
         n = st.number_input("… repeated for at least this many prompts", min_value=int(minimum["minimum"]),
-                            value=int(minimum["default"]), key="clean.repeated.n")
+                            key="clean.repeated.n")
         steps.append(build_step("dedup", "repeated_response", {"min_prompts": int(n)}))
     return steps
 
@@ -114,15 +229,17 @@ def drift_controls(table: pa.Table) -> list:
     if "response_language" not in table.column_names:
         st.warning("Add the Language metric above to use this filter.")
         return []
+    st.session_state.setdefault("clean.drift.chars", 20)
     min_chars = st.number_input("Only judge prompts and answers with at least this many characters",
-                                min_value=0, value=20, key="clean.drift.chars")
+                                min_value=0, key="clean.drift.chars")
     return [LanguageDriftFilter(min_chars=int(min_chars))]
 
 
 def validator_controls() -> list:
     filters = []
     columns = st.columns(2)
-    field = columns[0].selectbox("Text to check", TEXT_FIELDS, index=TEXT_FIELDS.index("response"), key="clean.rx.field")
+    st.session_state.setdefault("clean.rx.field", "response")
+    field = columns[0].selectbox("Text to check", TEXT_FIELDS, key="clean.rx.field")
     banned = columns[1].text_input("Drop rows matching (regex)", key="clean.rx.banned",
                                    placeholder=r"(?i)as an ai language model")
     required = columns[1].text_input("Keep only rows matching (regex)", key="clean.rx.required")
@@ -142,22 +259,81 @@ def validator_controls() -> list:
     return filters
 
 
+def outside_steps() -> list[tuple[str, str | int, list]]:
+    """Steps from the Safety page and from a loaded recipe: (source, removal handle, built steps)."""
+    found = []
+    for section, entries in (state.get(state.SAFETY_STEPS) or {}).items():
+        try:
+            found.append((f"Safety page: {section}", section, [build_step(e["kind"], e["name"], e.get("params")) for e in entries]))
+        except SieveError as exc:
+            st.error(f"Safety page step ({section}): {exc}")
+    for i, item in enumerate(st.session_state.get(EXTRA, [])):
+        e = item["entry"]
+        found.append((f"{item['source']}", i, [build_step(e["kind"], e["name"], e.get("params"))]))
+    return found
+
+
+def remove_outside(handle) -> None:
+    if isinstance(handle, str):
+        proposals = dict(state.get(state.SAFETY_STEPS) or {})
+        proposals.pop(handle, None)
+        state.put(state.SAFETY_STEPS, proposals)
+    else:
+        st.session_state[EXTRA] = [x for i, x in enumerate(st.session_state.get(EXTRA, [])) if i != handle]
+
+
+def describe(step) -> str:
+    params = {k: v for k, v in step.model_dump(mode="json").items() if k != "salt" and v not in (None, [], {})}
+    return f"{step.kind} **{step.title or step.name}** `{json.dumps(params)[:160]}`"
+
+
+def redact_controls() -> list:
+    """The redact_pii transform, per-type actions; it rewrites only the exported text (it runs last)."""
+    if not st.toggle("Redact PII in the exported text", key="clean.redact",
+                     help="Adds the redact_pii transform as the recipe's last step: kept rows are rewritten, "
+                          "nothing is dropped. Detection by pattern (and spaCy NER for person names)."):
+        return []
+    salt = st.session_state.setdefault("clean.redact.salt", secrets.token_hex(8))
+    cols = st.columns(3)
+    actions = {}
+    for i, pii_type in enumerate(PII_TYPES):
+        key = f"clean.redact.{pii_type}"
+        st.session_state.setdefault(key, "report" if pii_type == "person" else "redact")
+        actions[pii_type] = cols[i % 3].selectbox(PII_LABELS[pii_type], REDACT_ACTIONS, key=key)
+    return [build_step("transform", "redact_pii", {"actions": actions, "salt": salt})]
+
+
 metrics = choose_metrics()
+outside = outside_steps()
+outside_by_kind = split_by_kind([s for _, _, steps in outside for s in steps])
+extra_metrics = outside_by_kind["metric"]
+replaced = {m.name for m in extra_metrics}
+scored_metrics = [m for m in metrics if m.name not in replaced] + extra_metrics
 try:
-    table = cache.with_metrics(dataset, metrics).table
+    table = cache.with_metrics(dataset, scored_metrics).table
 except SieveError as exc:
     st.error(str(exc))
     st.stop()
 
-filters, dedups = [], []
+filters, dedups, transforms = [], [], []
+titles = {spec.name: spec.title for metric in scored_metrics for spec in metric.columns()}
 specs_by_group: dict[str, list] = {g: [] for g in PAGE_GROUPS}
 for metric in metrics:
+    if metric.name in replaced:  # its columns come from the extra step's parameters: no widgets for them
+        continue
     for spec in metric.columns():
         if widget_kind(spec) and spec.group in specs_by_group and spec.name in table.column_names:
             specs_by_group[spec.group].append(spec)
 # Filters on the left, their effect on the right, both in view while a slider moves.
 filter_col, result_col = st.columns([2, 3], gap="large")
 with filter_col:
+    if outside:
+        with st.container(border=True):
+            st.markdown("**Steps from other pages and the loaded recipe** (they run with the filters)")
+            for n, (source, handle, steps) in enumerate(outside):
+                row = st.columns([5, 1])
+                row[0].markdown(f"{source}: " + "; ".join(describe(s) for s in steps))
+                row[1].button("Remove", key=f"clean.outside.rm.{n}.{handle}", on_click=remove_outside, args=(handle,))
     tabs = st.tabs([GROUP_TITLES[g] for g in PAGE_GROUPS] + ["Custom"])
 for group, tab in zip(PAGE_GROUPS, tabs):
     with tab:
@@ -165,14 +341,22 @@ for group, tab in zip(PAGE_GROUPS, tabs):
             dedups = dedup_controls()
         if group == "language":
             filters += drift_controls(table)
-        for spec in specs_by_group[group]:
-            step = column_widget(spec, table.column(spec.name))
+        if group == "safety":
+            transforms += redact_controls()
+        # two columns of widgets: a group of ten sliders stays within one screen
+        halves = st.columns(2) if len(specs_by_group[group]) > 2 else [st.container()]
+        for i, spec in enumerate(specs_by_group[group]):
+            with halves[i % len(halves)]:
+                step = column_widget(spec, table.column(spec.name))
             if step is not None:
                 filters.append(step)
-        if not specs_by_group[group] and group not in ("duplicates", "language"):
+        if not specs_by_group[group] and group not in ("duplicates", "language", "safety"):
             st.caption("No metric of this group is selected.")
 with tabs[-1]:
     filters += validator_controls()
+dedups += outside_by_kind["dedup"]
+filters += outside_by_kind["filter"]
+transforms += outside_by_kind["transform"]
 
 steps = [*dedups, *filters]
 labels = step_labels(steps)
@@ -180,7 +364,7 @@ try:
     ledgers = {label: cache.dedup_ledger(dataset, step, label) for step, label in zip(steps, labels)
                if step.kind == "dedup"}
     verdicts = st.session_state.setdefault(VERDICTS, VerdictCache())
-    table_key = dataset.fingerprint + json.dumps([cache.step_key(m) for m in metrics])
+    table_key = dataset.fingerprint + json.dumps([cache.step_key(m) for m in scored_metrics])
     started = time.perf_counter()
     outcome = refilter(table, steps, ledgers, verdicts.verdict_of(table_key))
     core_ms = (time.perf_counter() - started) * 1000
@@ -197,19 +381,32 @@ with result_col:
     top[1].metric("Kept rows", f"{outcome.kept_rows:,}")
     top[2].metric("Dropped rows", f"{dropped_rows:,}")
     top[3].metric("Filter time", f"{core_ms:.0f} ms", help="Core time of the last re-filter (metrics are cached)")
-    funnel_fig = go.Figure(go.Funnel(y=[s for s, _ in outcome.funnel], x=[n for _, n in outcome.funnel],
-                                     textinfo="value+percent initial"))
+    funnel_fig = go.Figure(go.Funnel(y=[titles.get(s, s) for s, _ in outcome.funnel], x=[n for _, n in outcome.funnel],
+                                     customdata=[s for s, _ in outcome.funnel], textinfo="value+percent initial",
+                                     hovertemplate="%{y} (%{customdata}): %{x:,} rows left<extra></extra>"))
     funnel_fig.update_layout(title="Rows left after each step", height=300, margin=dict(l=10, r=10, t=40, b=10))
     st.plotly_chart(funnel_fig, width="stretch")
     reasons = list(outcome.by_reason.items())[:25]
-    reason_fig = go.Figure(go.Bar(y=[r for r, _ in reasons][::-1], x=[n for _, n in reasons][::-1], orientation="h"))
+    shown_reasons = {readable_reason(r, titles): r for r, _ in reasons}
+    reason_fig = go.Figure(go.Bar(y=list(shown_reasons)[::-1], x=[n for _, n in reasons][::-1], orientation="h",
+                                  customdata=[r for r, _ in reasons][::-1],
+                                  hovertemplate="%{customdata}: %{x:,} rows<extra></extra>"))
     reason_fig.update_layout(title="Dropped rows by reason (click a bar)", height=300, margin=dict(l=10, r=10, t=40, b=10))
     event = None
     if reasons:
         event = st.plotly_chart(reason_fig, width="stretch", on_select="rerun", key="clean.reason_chart")
     else:
         st.caption("Nothing is dropped yet: move a slider or switch on a toggle on the left.")
-picked_reason = next((p.get("y") for p in (event.selection.points if event else [])), None) if reasons else None
+picked = next((p.get("y") for p in (event.selection.points if event else [])), None) if reasons else None
+picked_reason = shown_reasons.get(picked, picked)
+
+
+def with_transforms(rows: pa.Table) -> pa.Table:
+    """The recipe's transforms over kept rows (they run last, so they never change which rows are kept)."""
+    for transform in transforms:
+        rows = transform.apply(rows)
+    return rows
+
 
 # ---------------------------------------------------------------- kept and dropped side by side
 ids = table.column("id")
@@ -293,8 +490,27 @@ stratify = c3.selectbox("Stratify by", [None, *category_columns], key="clean.str
                         format_func=lambda v: v or "no stratification")
 export = ExportSettings(format=fmt, normalization=Normalization(whitespace=whitespace, unescape=unescape, unicode=unicode),
                         split=Split(validation_fraction=fraction, seed=int(seed), stratify_by=stratify))
-recipe = page_recipe(metrics, dedups, filters, export)
+recipe = page_recipe([m for m in metrics if m.name not in replaced], dedups, filters, export, extra_metrics, transforms)
 state.put(state.RECIPE, recipe.model_dump(mode="json"))
+st.session_state[WRITTEN] = state.get(state.RECIPE)
+
+if transforms:
+    with st.expander("Redaction preview (the first kept row the transforms rewrite)", expanded=True):
+        from core.transforms.pii_redact import redacted_rows
+
+        try:
+            rewritten = with_transforms(kept_head)
+        except SieveError as exc:
+            st.error(str(exc))
+        else:
+            changed = redacted_rows(rewritten)
+            if changed.any():
+                first = int(changed.argmax())
+                st.caption(f"`{rewritten.column('id')[first].as_py()}` as exported "
+                           f"({int(changed.sum())} of the first {rewritten.num_rows} kept rows are rewritten):")
+                render_conversation(table_to_records(rewritten.slice(first, 1))[0])
+            else:
+                st.caption(f"No PII rewritten in the first {rewritten.num_rows} kept rows.")
 
 with st.expander("Chat-template preview"):
     source = st.radio("Template", ["mistral", "local tokenizer folder"], horizontal=True, key="clean.template",
@@ -302,7 +518,7 @@ with st.expander("Chat-template preview"):
     folder = st.text_input("Tokenizer folder (with a chat_template)", key="clean.template_dir") if source != "mistral" else ""
     if (source == "mistral" or folder) and outcome.kept_rows:
         try:
-            for item in chat_template_preview(table_to_records(normalize_table(outcome.kept_head(3), export.normalization)),
+            for item in chat_template_preview(table_to_records(normalize_table(with_transforms(outcome.kept_head(3)), export.normalization)),
                                               folder or "mistral"):
                 st.caption(f"{item['id']} · {item['tokens']} tokens")
                 st.code(item["text"], language=None, wrap_lines=True)
@@ -311,7 +527,7 @@ with st.expander("Chat-template preview"):
 
 
 def kept_export_table() -> pa.Table:
-    return normalize_table(outcome.kept, export.normalization)
+    return normalize_table(with_transforms(outcome.kept), export.normalization)
 
 
 def written(part: pa.Table, name: str) -> bytes:
@@ -352,17 +568,13 @@ st.caption("Run the same cleaning from a terminal: `python -m core run recipe.ya
            f"{base} --rejected rejected.jsonl`")
 
 # ---------------------------------------------------------------- a saved recipe
-st.header("Run a saved recipe")
-st.caption("Check what a recipe YAML (from this page or written by hand) does to the current dataset. "
-           "Plugin steps run only from the CLI with --allow-plugins: this page refuses them.")
-upload_col, paste_col = st.columns(2)
-uploaded_recipe = upload_col.file_uploader("Recipe YAML", type=["yaml", "yml"], key="clean.recipe_file")
-pasted_recipe = paste_col.text_area("…or paste it", key="clean.recipe_text", height=140)
 recipe_text, recipe_source = ((uploaded_recipe.getvalue().decode("utf-8", "replace"), uploaded_recipe.name)
                               if uploaded_recipe else (pasted_recipe, "pasted recipe"))
 if recipe_text.strip():
     from core.engine.local import run_table
-    from core.recipe import Recipe
+
+    st.header("The saved recipe as it stands")
+    st.caption("What the uploaded or pasted recipe (top of the page) does to the current dataset, run as the CLI runs it.")
 
     try:
         saved = Recipe.from_yaml(recipe_text, recipe_source)  # allow_plugins stays False here, always

@@ -55,7 +55,7 @@ def test_toggles_drop_the_bad_side():
     assert filter_for_setting(BAD_FLAG, None, True) == CategoryFilter(column="has_unclosed_code_fence", blocked=[True])
     assert filter_for_setting(GOOD_FLAG, None, True) == CategoryFilter(column="is_language_reliable", blocked=[False])
     assert filter_for_setting(BAD_FLAG, None, False) is None
-    assert toggle_label(GOOD_FLAG) == "Drop rows where is_language_reliable is false"
+    assert toggle_label(GOOD_FLAG) == "Drop rows where is language reliable is false"
 
 
 def _table():

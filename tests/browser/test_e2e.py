@@ -80,9 +80,9 @@ def test_upload_filter_download(server, tmp_path):
             expect(page.locator('[data-testid="stMetric"]', has_text="Loaded").first).to_contain_text("12", timeout=90_000)
 
             page.get_by_role("link", name="Clean & Export").click()
-            expect(page.get_by_text("refusal_score at most")).to_be_visible(timeout=120_000)
+            expect(page.get_by_text("Refusal score at most")).to_be_visible(timeout=120_000)
             assert metric(page, "Kept rows") == 12
-            thumb = page.locator('[data-testid="stSlider"]', has_text="refusal_score at most").get_by_role("slider").first
+            thumb = page.locator('[data-testid="stSlider"]', has_text="Refusal score at most").get_by_role("slider").first
             thumb.focus()
             # One key press (1.00 -> 0.00): dozens of arrow presses race the reruns and some get lost.
             page.keyboard.press("Home")

@@ -43,7 +43,7 @@ def page() -> AppTest:
 def test_moving_the_refusal_slider_drops_what_the_core_drops(page):
     at = page
     assert metric_value(at, "Kept rows") == metric_value(at, "Input rows")
-    slider(at, "refusal_score at most").set_value(0.5).run()
+    slider(at, "Refusal score at most").set_value(0.5).run()
     assert not at.exception
     sample = load_sample().dataset.table
     scores = score_table(sample, [Refusal()])["refusal_score"]
@@ -64,8 +64,8 @@ def test_search_explains_why_a_row_went(page):
 def test_parity_page_recipe_gives_the_same_kept_ids_in_the_cli(page, tmp_path, capsys):
     at = page
     at.selectbox(key="clean.dedup").set_value("exact").run()
-    next(t for t in at.toggle if t.label.startswith("Drop rows where has_unclosed_code_fence")).set_value(True).run()
-    slider(at, "response_tokens between").set_value((5, slider(at, "response_tokens between").max)).run()
+    next(t for t in at.toggle if t.label.startswith("Drop rows where unclosed code fence")).set_value(True).run()
+    slider(at, "Response tokens (mistral) between").set_value((5, slider(at, "Response tokens (mistral) between").max)).run()
     at.text_input(key="clean.rx.banned").set_value(r"\bSELECT\b").run()
     assert not at.exception, [e.value for e in at.exception]
     page_ids = list(at.session_state[KEPT_IDS])
