@@ -49,6 +49,13 @@ st.title("Clean & Export")
 dataset = state.dataset()
 
 
+def metric_specs(cls) -> list:
+    try:
+        return cls().columns()
+    except Exception:  # a metric that needs parameters cannot describe itself by default
+        return []
+
+
 def offered_metric_classes() -> list:
     return [c for c in list_steps("metric") if any(s.group in PAGE_GROUPS for s in metric_specs(c))]
 
@@ -67,7 +74,9 @@ def apply_recipe(recipe: Recipe, source: str, keep_others: bool = False) -> None
         for key in [k for k in ss if isinstance(k, str) and k.startswith(WIDGET_KEYS)]:
             del ss[key]
         ss[EXTRA], ss[PENDING] = [], {}
-        ss["clean.metrics"] = w.metrics
+        # the page's default metrics stay selected (a recipe holds only the metrics its filters read)
+        chosen = set(w.metrics) | {c.name for c in offered_metric_classes() if not c.uses_model}
+        ss["clean.metrics"] = [c.name for c in offered_metric_classes() if c.name in chosen]
         ex = w.export
         ss.update({"clean.format": ex.format, "clean.ws": ex.normalization.whitespace,
                    "clean.unescape": ex.normalization.unescape, "clean.unicode": ex.normalization.unicode,
@@ -137,13 +146,6 @@ with st.expander("Start from a saved recipe", expanded=bool(st.session_state.get
 message = st.session_state.pop(LOAD_MESSAGE, None)
 if message:
     (st.error if message.startswith("error:") else st.success)(message.removeprefix("error:"))
-
-
-def metric_specs(cls) -> list:
-    try:
-        return cls().columns()
-    except Exception:  # a metric that needs parameters cannot describe itself by default
-        return []
 
 
 def choose_metrics() -> list[Metric]:
@@ -476,14 +478,16 @@ if search:
 st.header("Export")
 c1, c2, c3 = st.columns(3)
 fmt = c1.selectbox("Format", list(FORMAT_LABELS), format_func=FORMAT_LABELS.get, key="clean.format")
-whitespace = c2.checkbox("Normalize whitespace", value=True, key="clean.ws",
+for key, value in (("clean.ws", True), ("clean.unescape", False), ("clean.val", 0.0), ("clean.seed", 0)):
+    st.session_state.setdefault(key, value)  # not value=: a loaded recipe sets these keys
+whitespace = c2.checkbox("Normalize whitespace", key="clean.ws",
                          help=Normalization.model_fields["whitespace"].description)
-unescape = c2.checkbox("Fix escaping (HTML entities, literal \\n)", value=False, key="clean.unescape",
+unescape = c2.checkbox("Fix escaping (HTML entities, literal \\n)", key="clean.unescape",
                        help=Normalization.model_fields["unescape"].description)
 unicode = c2.selectbox("Unicode form", ["NFC", "NFKC", None], key="clean.unicode",
                        format_func=lambda v: v or "leave as is")
-fraction = c3.slider("Validation share", 0.0, 0.5, 0.0, step=0.01, key="clean.val")
-seed = c3.number_input("Split seed", value=0, step=1, key="clean.seed")
+fraction = c3.slider("Validation share", 0.0, 0.5, step=0.01, key="clean.val")
+seed = c3.number_input("Split seed", step=1, key="clean.seed")
 category_columns = [spec.name for metric in metrics for spec in metric.columns()
                     if spec.dtype == "category" and spec.name in table.column_names]
 stratify = c3.selectbox("Stratify by", [None, *category_columns], key="clean.stratify",

@@ -119,3 +119,60 @@ def test_verdict_cache_re_evaluates_only_changed_filters():
     assert first.kept_ids() == ["r0", "r5"] and moved.kept_ids() == ["r0", "r5"]
     refilter(table, [regex], {}, cache.verdict_of("t2"))  # other metric columns: evaluated again
     assert calls == ["FAQ", "FAQ"]
+
+
+def test_reasons_and_labels_read_as_words_but_keep_the_column_in_the_ledger():
+    from core.clean import readable_reason, widget_label
+    titles = {"refusal_score": "Refusal score", "json_state": "JSON in response", "refusal": "Never matched"}
+    assert readable_reason("refusal_score>0.5", titles) == "Refusal score > 0.5"
+    assert readable_reason("json_state=invalid", titles) == "JSON in response = invalid"
+    assert readable_reason("refusal_score missing", titles) == "Refusal score missing"
+    assert readable_reason("exact: duplicate", titles) == "exact: duplicate"
+    assert widget_label(LOWER) == "Response toxicity at most"  # no label: the name made readable
+    assert widget_label(Refusal().columns()[0]) == "Refusal score at most"
+    assert toggle_label(BAD_FLAG) == "Drop rows where has unclosed code fence is true"
+
+
+def test_a_recipe_splits_into_widget_settings_and_extra_steps():
+    from core.clean import recipe_widgets, setting_for_filter
+    from core.recipe import Recipe
+    from core.metrics.validity import Validity
+
+    entries = [Refusal().to_entry(), Validity().to_entry(), TextLength().to_entry(),
+               {"kind": "metric", "name": "entropy", "params": {"ngram_sizes": [5]}},       # other params: extra
+               {"kind": "dedup", "name": "exact", "params": {"keep": "longest"}},
+               {"kind": "dedup", "name": "minhash", "params": {"threshold": 0.7}},         # a second dedup: extra
+               {"kind": "filter", "name": "threshold", "params": {"column": "refusal_score", "max": 0.4}},
+               {"kind": "filter", "name": "threshold", "params": {"column": "refusal_score", "min": 0.1}},  # extra
+               {"kind": "filter", "name": "category", "params": {"column": "has_unclosed_code_fence", "blocked": [True]}},
+               {"kind": "filter", "name": "category", "params": {"column": "json_state", "allowed": ["none", "valid"]}},
+               {"kind": "filter", "name": "threshold", "params": {"column": "response_words", "min": 3, "drop_missing": True}},
+               {"kind": "filter", "name": "threshold", "params": {"column": "response_dup_5gram_char_frac", "max": 0.3}},
+               {"kind": "filter", "name": "regex", "params": {"pattern": "FAQ", "field": "response", "mode": "must_not_match"}},
+               {"kind": "transform", "name": "redact_pii", "params": {"actions": {"email": "fake"}, "salt": "s1"}}]
+    recipe = Recipe.model_validate({"version": 1, "steps": entries})
+    offered = {"refusal": {}, "validity": {}, "text_length": {}, "entropy": {}}
+    specs = {s.name: s for m in (Refusal(), Validity(), TextLength(), Entropy()) for s in m.columns() if widget_kind(s)}
+    w = recipe_widgets(recipe, offered, specs)
+    assert w.metrics == ["refusal", "validity", "text_length"]
+    assert sorted(w.column_filters) == ["has_unclosed_code_fence", "json_state", "refusal_score"]
+    assert w.dedup == {"method": "exact", "keep": "longest"}
+    assert w.regex == {"field": "response", "banned": "FAQ", "required": ""}
+    assert w.redact == {"actions": {"email": "fake"}, "salt": "s1"}
+    assert [e["name"] for e in w.extra] == ["entropy", "minhash", "threshold", "threshold", "threshold"]
+    assert [e["params"].get("column") for e in w.extra[2:]] == ["refusal_score", "response_words",
+                                                               "response_dup_5gram_char_frac"]
+    stats = column_stats(specs["refusal_score"], pa.chunked_array([[0.0, 0.9]]))
+    assert setting_for_filter(specs["refusal_score"], stats, {"max": 0.4}) == 0.4
+    assert setting_for_filter(specs["refusal_score"], stats, {"max": 7.0}) == 1.0  # clamped to the slider
+    words = column_stats(specs["response_words"], pa.chunked_array([[2, 80]]))
+    assert setting_for_filter(specs["response_words"], words, {"min": 5}) == (5, 80)
+
+
+def test_page_recipe_runs_transforms_last_and_keeps_extra_metrics():
+    from core.transforms.pii_redact import RedactPii
+    redact = RedactPii(actions={"email": "redact"}, salt="x")
+    recipe = page_recipe([Refusal()], [], [ThresholdFilter(column="refusal_score", max=0.5)],
+                         extra_metrics=[Entropy()], transforms=[redact])
+    assert [(s.kind, s.name) for s in recipe.steps] == [("metric", "refusal"), ("metric", "entropy"),
+                                                        ("filter", "threshold"), ("transform", "redact_pii")]

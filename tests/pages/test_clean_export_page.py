@@ -99,3 +99,101 @@ def test_saved_recipe_runs_and_plugins_are_refused(page):
     scores = score_table(sample, [Refusal()])["refusal_score"]
     kept = int((scores.to_numpy() <= 0.5).sum())
     assert any(f"{kept:,} of {sample.num_rows:,} rows kept" in s.value for s in at.success)
+
+
+def kept_after(steps: list) -> list[str]:
+    from core.engine.local import run_table
+    kept, _, _ = run_table(steps, load_sample().dataset.table)
+    return kept.column("id").to_pylist()
+
+
+def test_safety_proposals_join_the_recipe_and_can_be_removed():
+    from core.steps import build_step
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    proposal = [build_step("metric", "profanity").to_entry(),
+                {"kind": "filter", "name": "threshold", "params": {"column": "response_profanity_count", "max": 0}}]
+    at.session_state["sieve.safety_steps"] = {"profanity": proposal}
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    recipe = Recipe.model_validate(at.session_state["sieve.recipe"])
+    entries = [s.model_dump() for s in recipe.steps]
+    assert entries[-1] == build_step("filter", "threshold", proposal[1]["params"]).to_entry()
+    assert proposal[0] in entries
+    expected = kept_after(Recipe.model_validate({"steps": proposal}).build_steps())
+    assert list(at.session_state[KEPT_IDS]) == expected and len(expected) < load_sample().dataset.num_rows
+    assert any("Safety page: profanity" in m.value for m in at.markdown)
+    next(b for b in at.button if b.key.startswith("clean.outside.rm.")).click().run()
+    assert at.session_state["sieve.safety_steps"] == {}
+    assert metric_value(at, "Kept rows") == load_sample().dataset.num_rows
+
+
+def test_recipe_round_trip_restores_the_widgets_and_the_kept_rows(tmp_path, capsys):
+    at = open_page()
+    slider(at, "Refusal score at most").set_value(0.4).run()
+    next(t for t in at.toggle if t.label.startswith("Drop rows where unclosed code fence")).set_value(True).run()
+    at.selectbox(key="clean.dedup").set_value("exact").run()
+    at.selectbox(key="clean.dedup.keep").set_value("longest").run()
+    at.text_input(key="clean.rx.banned").set_value(r"\bSELECT\b").run()
+    at.toggle(key="clean.redact").set_value(True).run()
+    at.selectbox(key="clean.redact.email").set_value("fake").run()
+    at.slider(key="clean.val").set_value(0.1).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("rewritten" in c.value for c in at.caption)  # the redaction preview found a row with PII
+    widget_keys = ["clean.metrics", "clean.f.refusal_score", "clean.f.has_unclosed_code_fence", "clean.dedup",
+                   "clean.dedup.keep", "clean.rx.field", "clean.rx.banned", "clean.redact", "clean.redact.email",
+                   "clean.redact.person", "clean.redact.salt", "clean.val", "clean.format", "clean.ws"]
+    before = {k: at.session_state[k] for k in widget_keys}
+    kept_before = list(at.session_state[KEPT_IDS])
+    yaml_text = Recipe.model_validate(at.session_state["sieve.recipe"]).to_yaml()
+    assert "redact_pii" in yaml_text
+
+    fresh = open_page()
+    fresh.text_area(key="clean.recipe_text").set_value(yaml_text).run()
+    fresh.button(key="clean.recipe_load").click().run()
+    assert not fresh.exception, [e.value for e in fresh.exception]
+    assert any("kept as extra steps" in s.value for s in fresh.success)
+    assert {k: fresh.session_state[k] for k in widget_keys} == before
+    assert list(fresh.session_state[KEPT_IDS]) == kept_before
+    assert Recipe.model_validate(fresh.session_state["sieve.recipe"]).to_yaml() == yaml_text
+
+    # the exported text is redacted in the CLI as on the page: an e-mail of the sample becomes a fake one
+    recipe_path, data_path, out_path = tmp_path / "r.yaml", tmp_path / "s.parquet", tmp_path / "out.jsonl"
+    recipe_path.write_text(yaml_text)
+    write_dataset(load_sample().dataset.table, data_path, to="parquet")
+    assert main(["run", str(recipe_path), "--input", str(data_path), "--output", str(out_path), "--json"]) == 0
+    capsys.readouterr()
+    exported = (tmp_path / "out.train.jsonl").read_text()
+    assert "d.okoye@example.net" not in exported and "d.okoye@example.net" in (Path(APP).parent / "sample_data/sharegpt.json").read_text()
+
+
+def test_steps_no_widget_expresses_are_kept_and_run():
+    at = open_page()
+    extra = ("version: 1\nsteps:\n  - {kind: metric, name: text_length}\n"
+             "  - {kind: filter, name: threshold, params: {column: response_words, min: 40, drop_missing: true}}\n")
+    at.text_area(key="clean.recipe_text").set_value(extra).run()
+    at.button(key="clean.recipe_load").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("1 kept as extra steps" in s.value for s in at.success)
+    steps = [s.model_dump() for s in Recipe.model_validate(at.session_state["sieve.recipe"]).steps]
+    assert steps[-1]["params"]["drop_missing"] is True
+    assert list(at.session_state[KEPT_IDS]) == kept_after(Recipe.from_yaml(extra).build_steps())
+    at.text_area(key="clean.recipe_text").set_value(extra.replace("text_length", "plugin")).run()
+    at.button(key="clean.recipe_load").click().run()
+    assert any("unknown metric step 'plugin'" in e.value for e in at.error)
+
+
+def test_a_dedup_added_on_the_duplicates_page_becomes_the_pages_dedup():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.session_state["sieve.recipe"] = {"version": 1, "steps": [
+        {"kind": "dedup", "name": "minhash", "params": {"threshold": 0.8, "keep": "longest"}}]}
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="clean.dedup").value == "minhash"
+    assert at.selectbox(key="clean.dedup.keep").value == "longest"
+    assert at.slider(key="clean.dedup.minhash").value == 0.8
+    steps = Recipe.model_validate(at.session_state["sieve.recipe"]).steps
+    assert [(s.kind, s.name) for s in steps if s.kind == "dedup"] == [("dedup", "minhash")]
