@@ -296,7 +296,7 @@ def redact_controls() -> list:
                           "nothing is dropped. Detection by pattern (and spaCy NER for person names)."):
         return []
     salt = st.session_state.setdefault("clean.redact.salt", secrets.token_hex(8))
-    cols = st.columns(3)
+    cols = st.expander("Action per PII type").columns(3)
     actions = {}
     for i, pii_type in enumerate(PII_TYPES):
         key = f"clean.redact.{pii_type}"
