@@ -52,8 +52,7 @@ with st.expander("Start from a saved recipe", expanded=bool(st.session_state.get
     upload_col, paste_col = st.columns(2)
     uploaded_recipe = upload_col.file_uploader("Recipe YAML", type=["yaml", "yml"], key="clean.recipe_file")
     pasted_recipe = paste_col.text_area("…or paste it", key="clean.recipe_text", height=140)
-    st.button("Load into the filters", key="clean.recipe_load", on_click=load_saved_recipe,
-              disabled=not (uploaded_recipe or pasted_recipe.strip()))
+    st.button("Load into the filters", key="clean.recipe_load", on_click=load_saved_recipe)
 message = st.session_state.pop(LOAD_MESSAGE, None)
 if message:
     (st.error if message.startswith("error:") else st.success)(message.removeprefix("error:"))
@@ -216,9 +215,10 @@ with filter_col:
         with st.container(border=True):
             st.markdown("**Steps from other pages and the loaded recipe** (they run with the filters)")
             for n, (source, handle, steps) in enumerate(outside):
-                row = st.columns([5, 1])
+                row = st.columns([8, 1], vertical_alignment="center")
                 row[0].markdown(f"{source}: " + "; ".join(describe(s) for s in steps))
-                row[1].button("Remove", key=f"clean.outside.rm.{n}.{handle}", on_click=remove_outside, args=(handle,))
+                row[1].button("✕", key=f"clean.outside.rm.{n}.{handle}", on_click=remove_outside, args=(handle,),
+                              help="Remove this step from the recipe")
     tabs = st.tabs([GROUP_TITLES[g] for g in PAGE_GROUPS] + ["Custom"])
 for group, tab in zip(PAGE_GROUPS, tabs):
     with tab:
@@ -351,7 +351,8 @@ if search:
         if hit.num_rows:
             entry = hit.to_pylist()[0]
             twin = f"; kept twin `{entry['kept_id']}` (similarity {entry['similarity']:.2f})" if entry["kept_id"] else ""
-            st.warning(f"Dropped by **{entry['step']}**: {entry['reason']} (value {entry['value']}, "
+            st.warning(f"Dropped by **{titles.get(entry['step'], entry['step'])}** (`{entry['step']}`): "
+                       f"{entry['reason']} (value {entry['value']}, "
                        f"threshold {entry['threshold']}){twin}")
         else:
             st.success("Kept: no step dropped this row.")
@@ -385,19 +386,26 @@ if transforms:
     with st.expander("Redaction preview (the first kept row the transforms rewrite)", expanded=True):
         from core.transforms.pii_redact import redacted_rows
 
+        # ~1 ms a row: reuse the preview while the first kept rows and the transforms stay the same
+        preview_key = json.dumps([t.to_entry() for t in transforms]) + ",".join(kept_head.column("id").to_pylist())
+        cached = st.session_state.get("clean.redact_preview")
         try:
-            rewritten = with_transforms(kept_head)
+            if not cached or cached[0] != preview_key:
+                rewritten = with_transforms(kept_head)
+                changed = redacted_rows(rewritten)
+                first = table_to_records(rewritten.slice(int(changed.argmax()), 1))[0] if changed.any() else None
+                cached = (preview_key, first, int(changed.sum()))
+                st.session_state["clean.redact_preview"] = cached
         except SieveError as exc:
             st.error(str(exc))
         else:
-            changed = redacted_rows(rewritten)
-            if changed.any():
-                first = int(changed.argmax())
-                st.caption(f"`{rewritten.column('id')[first].as_py()}` as exported "
-                           f"({int(changed.sum())} of the first {rewritten.num_rows} kept rows are rewritten):")
-                render_conversation(table_to_records(rewritten.slice(first, 1))[0])
+            _, first, n_changed = cached
+            if first:
+                st.caption(f"`{first['id']}` as exported ({n_changed} of the first {kept_head.num_rows} kept rows "
+                           "are rewritten):")
+                render_conversation(first)
             else:
-                st.caption(f"No PII rewritten in the first {rewritten.num_rows} kept rows.")
+                st.caption(f"No PII rewritten in the first {kept_head.num_rows} kept rows.")
 
 with st.expander("Chat-template preview"):
     source = st.radio("Template", ["mistral", "local tokenizer folder"], horizontal=True, key="clean.template",

@@ -90,6 +90,9 @@ def load_saved_recipe() -> None:
     uploaded = st.session_state.get("clean.recipe_file")
     text, source = ((uploaded.getvalue().decode("utf-8", "replace"), uploaded.name) if uploaded
                     else (st.session_state.get("clean.recipe_text", ""), "pasted recipe"))
+    if not text.strip():
+        st.session_state[LOAD_MESSAGE] = "error:Upload or paste a recipe YAML first."
+        return
     try:
         apply_recipe(Recipe.from_yaml(text, source), source)
     except SieveError as exc:

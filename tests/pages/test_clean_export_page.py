@@ -58,7 +58,7 @@ def test_moving_the_refusal_slider_drops_what_the_core_drops(page):
 def test_search_explains_why_a_row_went(page):
     at = page
     at.text_input(key="clean.search").set_value("oai-0034").run()
-    assert any("Dropped by **refusal_score**" in w.value for w in at.warning)
+    assert any("Dropped by **Refusal score** (`refusal_score`): refusal_score>0.5" in w.value for w in at.warning)
 
 
 def test_parity_page_recipe_gives_the_same_kept_ids_in_the_cli(page, tmp_path, capsys):
