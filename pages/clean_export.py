@@ -215,9 +215,9 @@ with filter_col:
         with st.container(border=True):
             st.markdown("**Steps from other pages and the loaded recipe** (they run with the filters)")
             for n, (source, handle, steps) in enumerate(outside):
-                row = st.columns([8, 1], vertical_alignment="center")
+                row = st.columns([3, 1], vertical_alignment="center")
                 row[0].markdown(f"{source}: " + "; ".join(describe(s) for s in steps))
-                row[1].button("✕", key=f"clean.outside.rm.{n}.{handle}", on_click=remove_outside, args=(handle,),
+                row[1].button("Remove", key=f"clean.outside.rm.{n}.{handle}", on_click=remove_outside, args=(handle,),
                               help="Remove this step from the recipe")
     tabs = st.tabs([GROUP_TITLES[g] for g in PAGE_GROUPS] + ["Custom"])
 for group, tab in zip(PAGE_GROUPS, tabs):
