@@ -7,7 +7,6 @@ metrics' ColumnSpecs, never from the page.
 
 from __future__ import annotations
 
-import re
 from typing import Sequence
 
 import numpy as np
@@ -55,24 +54,16 @@ def specs_of(metrics: Sequence[Metric]) -> dict[str, ColumnSpec]:
     return {c.name: c for m in metrics for c in m.columns()}
 
 
-_WORDS = {"frac": "share", "char": "character", "chars": "characters", "dup": "duplicate", "pct": "%", "json": "JSON"}
-_COUNTED = {"tokens", "chars", "words", "messages"}  # units that read as the end of the name: "total tokens"
-
-
 def column_label(spec: ColumnSpec) -> str:
-    """A column's name as a reader would say it: "response_top_2gram_char_frac" -> "Response top 2-gram character share"."""
-    words = spec.name.removeprefix("is_").split("_")
-    if spec.unit and words[-1] == spec.unit and spec.unit not in _COUNTED and len(words) > 1:
-        words = words[:-1]  # "response_entropy_bits": the unit is shown once, in brackets
-    text = " ".join(_WORDS.get(w, re.sub(r"^(\d)gram$", r"\1-gram", w)) for w in words)
-    return text[:1].upper() + text[1:]
+    """What a person calls the column: the metric's own label (ColumnSpec.title)."""
+    return spec.title
 
 
 def axis_title(spec: ColumnSpec) -> str:
-    """Label and unit, the unit left out where the label already says it ("Total tokens", "… share")."""
-    label = column_label(spec)
-    implied = spec.unit in _COUNTED and spec.name.endswith(spec.unit) or (spec.unit == "fraction" and "share" in label)
-    return f"{label} ({spec.unit})" if spec.unit and not implied else label
+    """The label, with the unit in brackets where the label does not already say it."""
+    label = spec.title
+    implied = not spec.unit or spec.unit == "fraction" or spec.unit.rstrip("s") in label.lower() or "(" in label
+    return label if implied else f"{label} ({spec.unit})"
 
 
 def tokenizer_picker(key: str = "tokenizer_picker") -> str:

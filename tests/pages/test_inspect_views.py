@@ -43,15 +43,15 @@ def test_a_selected_bar_or_cell_stands_for_all_its_rows():
     assert selected_groups(cells, groups, by="point_index").tolist() == [0]
 
 
-def test_charts_label_columns_as_words_with_the_unit_once():
+def test_charts_use_the_metrics_labels_with_the_unit_once():
     specs = inspect_views.specs_of([Entropy(), TokenLength(), TextLength(), Language()])
-    assert axis_title(specs["total_tokens"]) == "Total tokens"
+    assert axis_title(specs["total_tokens"]) == "Total tokens (mistral)"
     assert axis_title(specs["response_chars"]) == "Response characters"
     assert axis_title(specs["response_entropy_bits"]) == "Response entropy (bits)"
-    assert axis_title(specs["response_top_2gram_char_frac"]) == "Response top 2-gram character share"
-    assert axis_title(specs["prompt_language_score"]) == "Prompt language score (probability)"
-    assert column_label(specs["is_language_mismatch"]) == "Language mismatch"
-    assert axis_title(ColumnSpec(name="json_state", dtype="category", description="d")) == "JSON state"
+    assert axis_title(specs["response_top_2gram_char_frac"]) == "Top 2-gram character share"
+    assert axis_title(specs["prompt_language_score"]) == "Prompt language confidence (probability)"
+    assert column_label(specs["is_language_mismatch"]) == "Prompt/response language mismatch"
+    assert axis_title(ColumnSpec(name="json_state", dtype="category", description="d")) == "Json state"
 
 
 def test_bars_share_one_colour_unless_a_category_has_its_own(monkeypatch):
