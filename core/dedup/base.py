@@ -92,7 +92,7 @@ class NearDuplicateStep(Deduplicator):
     def resolve_from_pairs(self, signatures: pa.Table, left: np.ndarray, right: np.ndarray,
                            similarity: np.ndarray | None = None) -> DedupResult:
         """Clusters from already-found pairs (the page re-cuts a cached neighbour graph this way)."""
-        return resolve_pairs(signatures.column("id").to_pylist(), left, right,
+        return resolve_pairs(signatures.column("id"), left, right,
                              keep_rank(signatures, self.keep), self.similarity_function(signatures),
                              self.similarity_threshold, self.method, pair_similarity=similarity)
 

@@ -19,6 +19,7 @@ from core.steps import DedupResult
 
 # similarity_to(kept_row, member_rows) -> similarity of each member to the kept row
 SimilarityTo = Callable[[int, np.ndarray], np.ndarray]
+Ids = list[str] | pa.Array | pa.ChunkedArray  # row ids; an Arrow column avoids a Python str per row
 
 CLUSTERS_SCHEMA = pa.schema([("id", pa.string()), ("cluster", pa.int64()), ("kept_id", pa.string()),
                              ("similarity", pa.float64()), ("is_kept", pa.bool_())])
@@ -56,7 +57,7 @@ def star_clusters(members: np.ndarray, rank: np.ndarray, similarity_to: Similari
     return stars
 
 
-def resolve_pairs(ids: list[str], left: np.ndarray, right: np.ndarray, rank: np.ndarray,
+def resolve_pairs(ids: Ids, left: np.ndarray, right: np.ndarray, rank: np.ndarray,
                   similarity_to: SimilarityTo, threshold: float, method: str,
                   pair_similarity: np.ndarray | None = None) -> DedupResult:
     """Clusters and ledger from verified similar pairs: components, star cut, keep policy by rank.
@@ -86,7 +87,7 @@ def resolve_pairs(ids: list[str], left: np.ndarray, right: np.ndarray, rank: np.
                              rank, method)
 
 
-def result_from_stars(ids: list[str], member_kept: np.ndarray, members: np.ndarray, similarity: np.ndarray,
+def result_from_stars(ids: Ids, member_kept: np.ndarray, members: np.ndarray, similarity: np.ndarray,
                       rank: np.ndarray, method: str) -> DedupResult:
     """Clusters numbered by size (largest first, then by kept row's rank); kept row first in each."""
     kept_rows, member_count = np.unique(member_kept, return_counts=True)
@@ -100,15 +101,21 @@ def result_from_stars(ids: list[str], member_kept: np.ndarray, members: np.ndarr
     is_kept = np.concatenate([np.ones(len(kept_rows), bool), np.zeros(len(members), bool)])
     kept_of_row = np.concatenate([kept_rows, member_kept])
     order = np.lexsort((rank[rows], -sim, ~is_kept, cluster))
-    id_array = np.asarray(ids, dtype=object)
-    clusters = pa.table({"id": pa.array(id_array[rows[order]], pa.string()), "cluster": cluster[order],
-                         "kept_id": pa.array(id_array[kept_of_row[order]], pa.string()),
+    # Arrow `take`, not a Python list of every id: only the clustered rows' ids are ever materialized.
+    id_array = ids if isinstance(ids, (pa.Array, pa.ChunkedArray)) else pa.array(ids, pa.string())
+    clusters = pa.table({"id": _strings(id_array.take(rows[order])), "cluster": cluster[order],
+                         "kept_id": _strings(id_array.take(kept_of_row[order])),
                          "similarity": sim[order], "is_kept": is_kept[order]}, schema=CLUSTERS_SCHEMA)
     dropped = clusters.filter(pc.invert(clusters.column("is_kept")))
     ledger = pa.table({"id": dropped.column("id"), "cluster": dropped.column("cluster"),
                        "kept_id": dropped.column("kept_id"), "similarity": dropped.column("similarity"),
                        "method": pa.array([method] * dropped.num_rows, pa.string())}, schema=LEDGER_SCHEMA)
     return DedupResult(clusters=clusters, ledger=ledger)
+
+
+def _strings(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    return values if values.type == pa.string() else values.cast(pa.string())
 
 
 def empty_result() -> DedupResult:

@@ -18,7 +18,8 @@ from core.steps import register
 
 SEED = 42
 _BUCKET_ALL_PAIRS = 64      # buckets up to this size are verified pair by pair; bigger ones as stars
-_VERIFY_CHUNK = 200_000
+_VERIFY_CHUNK = 32_768     # pairs compared at once: two (chunk, num_perm) gathers, 16 MB each at 128
+_KEY_CHUNK = 65_536        # rows banded at once: the uint64 widening is 8 bytes x num_perm per row
 # Every candidate is verified against the threshold, so a false positive costs one comparison while
 # a false negative is a missed duplicate: weigh misses 9:1 when choosing bands x rows.
 FALSE_POSITIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT = 0.1, 0.9
@@ -60,9 +61,13 @@ def band_keys(digests: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """(n, bands) uint64 key per band: rows with equal keys in any band are candidates."""
     rng = np.random.default_rng(SEED)
     mix = rng.integers(1, 2 ** 63, size=rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    banded = digests[:, :bands * rows].astype(np.uint64).reshape(len(digests), bands, rows)
-    keys = (banded * mix).sum(axis=2, dtype=np.uint64)  # wrapping arithmetic mixes the rows
-    return keys ^ (keys >> np.uint64(29))
+    keys = np.empty((len(digests), bands), np.uint64)
+    # In row chunks: widening every row at once would hold 2 x 8 bytes x bands*rows per row (2 GB at 1M).
+    for start in range(0, len(digests), _KEY_CHUNK):
+        banded = digests[start:start + _KEY_CHUNK, :bands * rows].astype(np.uint64).reshape(-1, bands, rows)
+        keys[start:start + _KEY_CHUNK] = (banded * mix).sum(axis=2, dtype=np.uint64)  # wrapping arithmetic mixes
+    keys ^= keys >> np.uint64(29)
+    return keys
 
 
 def bucket_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +99,8 @@ def candidate_pairs(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np
     for band in range(keys.shape[1]):
         left, right = bucket_pairs(keys[rows, band])
         left, right = rows[left], rows[right]
-        encoded.append(np.minimum(left, right) * n + np.maximum(left, right))
+        # Unique per band: a true duplicate shares most bands, so this keeps one copy, not `bands`.
+        encoded.append(np.unique(np.minimum(left, right) * n + np.maximum(left, right)))
     if not encoded:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     unique = np.unique(np.concatenate(encoded))

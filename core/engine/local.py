@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core import ledger as ledger_mod
+from core.dedup.runner import concat_signatures
 from core.engine.plan import (Stage, apply_dedup, dedup_signatures, dedup_threshold, dropping_labels,
                               funnel, plan_stages, run_row_steps)
 from core.steps import Step
@@ -122,8 +123,7 @@ def _dedup_stage(batches: Iterable[pa.Table], stage: Stage, tally: _Tally, workd
         order += batch.num_rows
     if not signatures:
         return
-    result = step.resolve(pa.concat_tables(signatures, promote_options="permissive"))
-    del signatures
+    result = step.resolve(concat_signatures(signatures))  # empties the list as it copies
     dedup_ledger = ledger_mod.from_dedup(result, label, dedup_threshold(step))
     for batch in read_spill(path, batch_size):
         applied = apply_dedup(batch, dedup_ledger)
