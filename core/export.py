@@ -226,11 +226,24 @@ def jinja_preview(record: dict, tokenizer_dir: str | Path) -> tuple[str, int]:
 
 
 def chat_template_preview(records: Sequence[dict], template: str = "mistral") -> list[dict]:
-    """A few records rendered as the model will see them: [{id, text, tokens}]. template: 'mistral' or a folder."""
+    """A few records rendered as the model will see them: [{id, text, tokens, error}].
+
+    template: 'mistral' or a local tokenizer folder. A row the template cannot express gets an error
+    instead of a text, so one tool-calling row never hides the preview of the others.
+    """
+    from core.errors import SieveInputError
+
     out = []
     for record in records:
-        text, tokens = mistral_preview(record) if template == "mistral" else jinja_preview(record, template)
-        out.append({"id": record["id"], "text": text, "tokens": tokens})
+        try:
+            text, tokens = mistral_preview(record) if template == "mistral" else jinja_preview(record, template)
+            out.append({"id": record["id"], "text": text, "tokens": tokens, "error": None})
+        except SieveInputError:
+            raise  # the folder itself is unusable: one message for the whole preview
+        except Exception as exc:  # a row this template cannot express (tool calls in Mistral v1, …)
+            reason = str(exc).strip() or type(exc).__name__
+            out.append({"id": record["id"], "text": None, "tokens": None,
+                        "error": f"this template cannot render the row ({type(exc).__name__}: {reason[:200]})"})
     return out
 
 

@@ -415,6 +415,9 @@ with st.expander("Chat-template preview"):
         try:
             for item in chat_template_preview(table_to_records(normalize_table(with_transforms(outcome.kept_head(3)), export.normalization)),
                                               folder or "mistral"):
+                if item["error"]:
+                    st.warning(f"{item['id']}: {item['error']}")
+                    continue
                 st.caption(f"{item['id']} · {item['tokens']} tokens")
                 st.code(item["text"], language=None, wrap_lines=True)
         except SieveError as exc:

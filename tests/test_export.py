@@ -119,6 +119,17 @@ def test_mistral_chat_template_preview():
     assert preview["tokens"] > 5
 
 
+def test_a_row_the_template_cannot_render_does_not_hide_the_others():
+    tool_row = {"id": "tool", "messages": [
+        message("user", "Weather in Oslo?"),
+        message("assistant", "", tool_calls=[{"type": "function", "function": {"name": "weather", "arguments": "{}"}}]),
+        message("tool", '{"temp": -3}', name="weather"), message("assistant", "-3 °C.")]}
+    plain = {"id": "plain", "messages": [message("user", "Hi"), message("assistant", "Hello")]}
+    tool_preview, plain_preview = chat_template_preview([tool_row, plain], "mistral")
+    assert tool_preview["text"] is None and "cannot render" in tool_preview["error"]
+    assert plain_preview["error"] is None and plain_preview["text"].endswith("Hello</s>")
+
+
 def test_report_has_counts_reasons_and_charts():
     table = records_to_table([{"id": str(i), "messages": [message("user", "q"), message("assistant", "a")]} for i in range(3)])
     table = table.append_column("refusal_score", pa.array([0.1, 0.9, 0.2]))
@@ -142,7 +153,7 @@ def test_jinja_chat_template_of_a_local_tokenizer_folder(tmp_path):
     tokenizer.save_pretrained(str(tmp_path / "chat"))
     record = {"id": "7", "messages": [message("user", "hi"), message("assistant", "hello")]}
     [preview] = chat_template_preview([record], str(tmp_path / "chat"))
-    assert preview == {"id": "7", "text": "<|user|>hi\n<|assistant|>hello\n", "tokens": preview["tokens"]}
+    assert preview == {"id": "7", "text": "<|user|>hi\n<|assistant|>hello\n", "tokens": preview["tokens"], "error": None}
     assert preview["tokens"] >= 6
     with pytest.raises(SieveInputError, match="no chat_template"):
         chat_template_preview([record], str(plain))
