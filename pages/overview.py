@@ -60,7 +60,8 @@ def rows_where(mask) -> list[str]:
 
 problems = [
     ("Exact duplicate conversations", exact_duplicate_ids(), [],
-     "Identical after normalizing case, punctuation and whitespace; the first copy is not counted."),
+     "Whole conversations identical after normalizing case, punctuation and whitespace; the first copy is "
+     "not counted. The Duplicates page compares instructions by default, so it finds more."),
     ("Broken JSON", rows_where(frame["json_state"] == "broken"), ["json_state"],
      "Looks like JSON but does not parse (trailing comma, truncation, single quotes)."),
     ("Code that does not parse", rows_where(frame["code_state"] == "invalid"), ["code_languages", "code_invalid_count"],

@@ -24,7 +24,7 @@ MAX_MAP_POINTS = 20_000
 SLOW_MODEL_ROWS = 2_000  # above this, a transformer model waits for a click (~30 rows/s on CPU)
 PREVIEW_CHARS = 120
 
-st.title("🗺️ Topics")
+st.title("Topics")
 st.caption("Sentence embeddings → clusters labelled by their most distinctive words (c-TF-IDF) → a 2-D map. "
            "Select points or clusters to see the rows behind them.")
 dataset = state.dataset()
