@@ -15,64 +15,82 @@ def compute_signatures(table: pa.Table, step: Deduplicator, *, batch_size: int =
                        on_progress: ProgressCallback | None = None) -> pa.Table:
     """Every row's signature, with its global `order` for the keep policy."""
     step.setup()
-    parts = []
+    if table.num_rows == 0:
+        return step.signatures(table).append_column("order", pa.array([], pa.int64()))
+    stack = SignatureStack(table.num_rows)
     for start in range(0, table.num_rows, batch_size):
         batch = table.slice(start, batch_size)
         signatures = step.signatures(batch)
         order = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
         if "order" in signatures.column_names:
             signatures = signatures.drop_columns(["order"])
-        parts.append(signatures.append_column("order", order))
+        stack.add(signatures.append_column("order", order))
         if on_progress:
             on_progress(start + batch.num_rows, table.num_rows, step.title or step.name)
-    if not parts:
-        return step.signatures(table).append_column("order", pa.array([], pa.int64()))
-    return concat_signatures(parts)
+    return stack.table()
+
+
+class SignatureStack:
+    """Per-batch signature tables gathered into one table with one chunk per column.
+
+    One chunk lets minhash / vector matrices be read without a copy. Those matrix columns are copied
+    into one buffer sized for all `rows` as each batch arrives, and the batch's own copy is dropped:
+    the peak is the signatures plus one batch. Concatenating and then combining would hold both
+    (+512 MB at 1M x 128), and per-batch buffers freed late are not handed back to the OS in time.
+    """
+
+    def __init__(self, rows: int):
+        self.rows, self.filled = rows, 0
+        self.parts: list[pa.Table] = []
+        self.matrices: dict[str, np.ndarray] = {}
+        self.names: list[str] = []
+
+    def add(self, part: pa.Table) -> None:
+        if self.filled + part.num_rows > self.rows:
+            raise ValueError(f"SignatureStack sized for {self.rows} rows got more")
+        if not self.parts:
+            self.names = part.column_names
+            self.matrices = {f.name: np.empty((self.rows, f.type.list_size), f.type.value_type.to_pandas_dtype())
+                             for f in part.schema if _stackable(part, f.name)}
+        for name, values in self.matrices.items():
+            if not _stackable(part, name) or part.schema.field(name).type.list_size != values.shape[1]:
+                raise ValueError(f"signature column {name!r} changed type or has nulls in a later batch")
+            start = self.filled
+            for chunk in part.column(name).chunks:
+                values[start:start + len(chunk)] = chunk.flatten().to_numpy().reshape(len(chunk), values.shape[1])
+                start += len(chunk)
+        self.parts.append(part.drop_columns(list(self.matrices)))
+        self.filled += part.num_rows
+
+    def table(self) -> pa.Table:
+        """The stacked table (column order of the first batch); the stack is empty afterwards."""
+        table = pa.concat_tables(self.parts, promote_options="permissive").combine_chunks()
+        self.parts = []
+        for name, values in self.matrices.items():
+            values = values[:self.filled]
+            table = table.append_column(name, pa.FixedSizeListArray.from_arrays(pa.array(values.reshape(-1)),
+                                                                                values.shape[1]))
+        self.matrices = {}
+        first = [n for n in self.names if n in table.column_names]
+        return table.select(first + [n for n in table.column_names if n not in first])
 
 
 def concat_signatures(parts: list[pa.Table]) -> pa.Table:
-    """Per-batch signature tables as one table with one chunk per column, emptying `parts` as it goes.
-
-    One chunk lets minhash / vector matrices be read without a copy. Matrix columns are copied batch
-    by batch into one buffer and each batch's copy is released at once, so the peak is the signatures
-    plus one batch, not twice the signatures (`combine_chunks` would hold both: +512 MB at 1M x 128).
-    """
-    names = parts[0].column_names
-    matrices = {name: _stack_matrix(parts, name) for name in _matrix_columns(parts)}
-    table = pa.concat_tables(parts, promote_options="permissive").combine_chunks()
-    parts.clear()
-    for name, column in matrices.items():
-        table = table.append_column(name, column)
-    return table.select([n for n in names if n in table.column_names]
-                        + [n for n in table.column_names if n not in names])
+    """`parts` as one table with one chunk per column (see SignatureStack), emptying `parts` as it goes."""
+    stack = SignatureStack(sum(p.num_rows for p in parts))
+    while parts:
+        stack.add(parts.pop(0))
+    return stack.table()
 
 
-def _stack_matrix(parts: list[pa.Table], name: str) -> pa.Array:
-    """Column `name` of every part copied into one (rows, width) buffer, dropped from each part once copied."""
-    kind = parts[0].schema.field(name).type
-    values = np.empty((sum(p.num_rows for p in parts), kind.list_size), kind.value_type.to_pandas_dtype())
-    start = 0
-    for i, part in enumerate(parts):
-        for chunk in part.column(name).chunks:
-            values[start:start + len(chunk)] = chunk.flatten().to_numpy().reshape(len(chunk), kind.list_size)
-            start += len(chunk)
-        parts[i] = part.drop_columns([name])
-    return pa.FixedSizeListArray.from_arrays(pa.array(values.reshape(-1)), kind.list_size)
-
-
-def _matrix_columns(parts: list[pa.Table]) -> list[str]:
-    """Fixed-size-list columns of numbers, the same type in every part and never null (else concat as is)."""
-    names = []
-    for field in parts[0].schema:
-        kind = field.type
-        if not (pa.types.is_fixed_size_list(kind)
-                and (pa.types.is_integer(kind.value_type) or pa.types.is_floating(kind.value_type))):
-            continue
-        if all(field.name in p.column_names and p.schema.field(field.name).type == kind
-               and all(c.null_count == 0 and c.flatten().null_count == 0 for c in p.column(field.name).chunks)
-               for p in parts):
-            names.append(field.name)
-    return names
+def _stackable(part: pa.Table, name: str) -> bool:
+    """A fixed-size-list column of numbers without nulls: copied into one (rows, width) buffer."""
+    if name not in part.column_names:
+        return False
+    kind = part.schema.field(name).type
+    return (pa.types.is_fixed_size_list(kind)
+            and (pa.types.is_integer(kind.value_type) or pa.types.is_floating(kind.value_type))
+            and all(c.null_count == 0 and c.flatten().null_count == 0 for c in part.column(name).chunks))
 
 
 def deduplicate(table: pa.Table, step: Deduplicator, *, batch_size: int = BATCH_ROWS,

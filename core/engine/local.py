@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core import ledger as ledger_mod
-from core.dedup.runner import concat_signatures
+from core.dedup.runner import SignatureStack
 from core.engine.plan import (Stage, apply_dedup, dedup_signatures, dedup_threshold, dropping_labels,
                               funnel, plan_stages, run_row_steps)
 from core.steps import Step
@@ -116,14 +116,14 @@ def _dedup_stage(batches: Iterable[pa.Table], stage: Stage, tally: _Tally, workd
                  index: int, batch_size: int) -> Iterator[pa.Table]:
     step, label = stage.steps[0], stage.labels[0]
     step.setup()
-    path, _ = spill(batches, workdir / f"stage-{index}.parquet")
-    signatures, order = [], 0
-    for batch in read_spill(path, batch_size):
-        signatures.append(dedup_signatures(step, batch, order))
-        order += batch.num_rows
-    if not signatures:
+    path, rows = spill(batches, workdir / f"stage-{index}.parquet")
+    if not rows:
         return
-    result = step.resolve(concat_signatures(signatures))  # empties the list as it copies
+    signatures, order = SignatureStack(rows), 0
+    for batch in read_spill(path, batch_size):
+        signatures.add(dedup_signatures(step, batch, order))
+        order += batch.num_rows
+    result = step.resolve(signatures.table())
     dedup_ledger = ledger_mod.from_dedup(result, label, dedup_threshold(step))
     for batch in read_spill(path, batch_size):
         applied = apply_dedup(batch, dedup_ledger)
