@@ -65,17 +65,21 @@ def main() -> None:
         source = Path(args.input) if args.input else Path(tmp) / "input.jsonl"
         if not args.input:
             generate(source, args.rows)
-        parts, order = [], 0
+        try:  # what the local engine does: matrices stacked as batches arrive
+            from core.dedup.runner import SignatureStack
+            rows = sum(1 for _ in open(source, "rb"))
+            parts = SignatureStack(rows)
+        except ImportError:  # before SignatureStack: a list of tables, concatenated at the end
+            parts = []
+        order = 0
         with phase("signatures (per batch, held)", report):
             for batch in iter_batches(source, batch_size=4096):
-                parts.append(dedup_signatures(step, batch, order))
+                sig = dedup_signatures(step, batch, order)
+                (parts.append if isinstance(parts, list) else parts.add)(sig)
                 order += batch.num_rows
         with phase("concatenate signature tables", report):
-            try:
-                from core.dedup.runner import concat_signatures
-                signatures = concat_signatures(parts)
-            except ImportError:  # before concat_signatures existed: what the engine did
-                signatures = pa.concat_tables(parts, promote_options="permissive")
+            signatures = (pa.concat_tables(parts, promote_options="permissive") if isinstance(parts, list)
+                          else parts.table())
             del parts
         with phase("digest matrix (fixed_size_matrix)", report):
             digests = fixed_size_matrix(signatures.column("minhash"), np.uint32)

@@ -7,11 +7,12 @@ computations give exactly the one-shot results.
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from core.dedup import minhash
 from core.dedup.base import fixed_size_matrix
 from core.dedup.clusters import resolve_pairs
-from core.dedup.runner import compute_signatures, concat_signatures
+from core.dedup.runner import SignatureStack, compute_signatures, concat_signatures
 from core.steps import build_step
 
 from tests.dedup.near_duplicates import UNRELATED, VARIANTS, conversation_table
@@ -82,3 +83,19 @@ def test_resolve_pairs_from_an_arrow_id_column_matches_a_list_of_ids():
     assert from_arrow.clusters.equals(from_list.clusters)
     assert from_arrow.ledger.equals(from_list.ledger)
     assert from_list.ledger.column("kept_id").to_pylist() == ["b", "b"]
+
+
+def test_signature_stack_fills_a_buffer_sized_for_the_run_and_refuses_more_rows():
+    step = build_step("dedup", "minhash", {"num_perm": 32})
+    table = _table(copies=1)
+    stack = SignatureStack(table.num_rows + 3)  # a spill may count more rows than reach the stack
+    expected = step.signatures(table)
+    for start in range(0, table.num_rows, 4):
+        stack.add(step.signatures(table.slice(start, 4)))
+    assert stack.parts[0].column_names == ["id", "length", "score", "has_text"]  # matrix copied out
+    stacked = stack.table()
+    assert stacked.schema == expected.schema
+    assert stacked.drop_columns(["score"]).equals(expected.drop_columns(["score"]).combine_chunks())
+    np.testing.assert_array_equal(stacked.column("score").to_numpy(), expected.column("score").to_numpy())  # NaN
+    with pytest.raises(ValueError, match="sized for 2 rows"):
+        SignatureStack(2).add(expected)
