@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from core.dedup.base import NearDuplicateStep, fixed_size_matrix, has_text
 from core.dedup.exact import equal_key_pairs
-from core.dedup.minhash import band_keys, candidate_pairs, estimated_jaccard, optimal_bands
+from core.dedup.minhash import digest_candidate_pairs, estimated_jaccard, optimal_bands
 from core.steps import DedupResult
 
 # Parameters that change the result but not the signatures.
@@ -39,7 +39,7 @@ def similarity_graph(step: NearDuplicateStep, signatures: pa.Table, floor: float
         return left, right, np.ones(len(left))
     if step.name == "minhash":
         digests = fixed_size_matrix(signatures.column("minhash"), np.uint32)
-        left, right = candidate_pairs(band_keys(digests, *optimal_bands(floor, step.num_perm)), valid)
+        left, right = digest_candidate_pairs(digests, *optimal_bands(floor, step.num_perm), valid)
         similarity = estimated_jaccard(digests, left, right)
         above = similarity >= floor
         return left[above], right[above], similarity[above]

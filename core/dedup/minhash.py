@@ -19,7 +19,7 @@ from core.steps import register
 SEED = 42
 _BUCKET_ALL_PAIRS = 64      # buckets up to this size are verified pair by pair; bigger ones as stars
 _VERIFY_CHUNK = 32_768     # pairs compared at once: two (chunk, num_perm) gathers, 16 MB each at 128
-_KEY_CHUNK = 65_536        # rows banded at once: the uint64 widening is 8 bytes x num_perm per row
+_KEY_CHUNK = 16_384        # rows banded at once: widening + product are 2 x 8 bytes x num_perm per row
 # Every candidate is verified against the threshold, so a false positive costs one comparison while
 # a false negative is a missed duplicate: weigh misses 9:1 when choosing bands x rows.
 FALSE_POSITIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT = 0.1, 0.9
@@ -93,11 +93,23 @@ def bucket_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def candidate_pairs(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique (left < right) row pairs that share at least one band key; invalid rows never pair."""
+    return _pairs_sharing_a_key((keys[:, band] for band in range(keys.shape[1])), valid)
+
+
+def digest_candidate_pairs(digests: np.ndarray, bands: int, rows: int, valid: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """`candidate_pairs(band_keys(digests, bands, rows), valid)` with one band's keys alive at a time."""
+    # A band's key depends only on its own columns (the mix is per row-in-band), so banding the slice is exact.
+    keys = (band_keys(digests[:, band * rows:(band + 1) * rows], 1, rows)[:, 0] for band in range(bands))
+    return _pairs_sharing_a_key(keys, valid)
+
+
+def _pairs_sharing_a_key(band_columns, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rows = np.flatnonzero(valid)
-    n = len(keys)
+    n = len(valid)
     encoded = []
-    for band in range(keys.shape[1]):
-        left, right = bucket_pairs(keys[rows, band])
+    for column in band_columns:
+        left, right = bucket_pairs(column[rows])
         left, right = rows[left], rows[right]
         # Unique per band: a true duplicate shares most bands, so this keeps one copy, not `bands`.
         encoded.append(np.unique(np.minimum(left, right) * n + np.maximum(left, right)))
@@ -136,7 +148,7 @@ class MinHashDedup(NearDuplicateStep):
 
     def similar_pairs(self, signatures: pa.Table):
         digests = fixed_size_matrix(signatures.column("minhash"), np.uint32)
-        left, right = candidate_pairs(band_keys(digests, *self.bands()), has_text(signatures))
+        left, right = digest_candidate_pairs(digests, *self.bands(), has_text(signatures))
         similarity = estimated_jaccard(digests, left, right)
         similar = similarity >= self.threshold
         return left[similar], right[similar], similarity[similar]
@@ -149,7 +161,7 @@ class MinHashDedup(NearDuplicateStep):
         data = fixed_size_matrix(signatures.column("minhash"), np.uint32)
         digests = np.concatenate([data, fixed_size_matrix(reference.column("minhash"), np.uint32)])
         valid = np.concatenate([has_text(signatures), has_text(reference)])
-        left, right = candidate_pairs(band_keys(digests, *self.bands()), valid)
+        left, right = digest_candidate_pairs(digests, *self.bands(), valid)
         n = len(data)
         crossing = (left < n) & (right >= n)  # left < right, so the dataset row is always on the left
         left, right = left[crossing], right[crossing]

@@ -99,3 +99,18 @@ def test_signature_stack_fills_a_buffer_sized_for_the_run_and_refuses_more_rows(
     np.testing.assert_array_equal(stacked.column("score").to_numpy(), expected.column("score").to_numpy())  # NaN
     with pytest.raises(ValueError, match="sized for 2 rows"):
         SignatureStack(2).add(expected)
+
+
+def test_candidate_pairs_one_band_at_a_time_equal_those_from_every_band_key():
+    rng = np.random.default_rng(1)
+    digests = rng.integers(0, 50, size=(400, 64), dtype=np.uint32)  # few values: many shared bands
+    digests[200:300] = digests[:100]                                  # and exact copies
+    valid = np.ones(400, bool)
+    valid[::7] = False
+    bands, rows = minhash.optimal_bands(0.5, 64)
+    left, right = minhash.digest_candidate_pairs(digests, bands, rows, valid)
+    expected_left, expected_right = minhash.candidate_pairs(minhash.band_keys(digests, bands, rows), valid)
+    copies = {(i, i + 200) for i in range(100) if valid[i] and valid[i + 200]}
+    assert copies <= set(zip(left.tolist(), right.tolist())) and len(left) > len(copies)
+    np.testing.assert_array_equal(left, expected_left)
+    np.testing.assert_array_equal(right, expected_right)
