@@ -83,11 +83,15 @@ def main() -> None:
             del parts
         with phase("digest matrix (fixed_size_matrix)", report):
             digests = fixed_size_matrix(signatures.column("minhash"), np.uint32)
-        with phase("band keys", report):
-            keys = mh.band_keys(digests, *step.bands())
-        with phase("candidate pairs", report):
-            left, right = mh.candidate_pairs(keys, has_text(signatures))
-            del keys
+        if hasattr(mh, "digest_candidate_pairs"):  # what similar_pairs does now: one band's keys at a time
+            with phase("band keys + candidate pairs", report):
+                left, right = mh.digest_candidate_pairs(digests, *step.bands(), has_text(signatures))
+        else:
+            with phase("band keys", report):
+                keys = mh.band_keys(digests, *step.bands())
+            with phase("candidate pairs", report):
+                left, right = mh.candidate_pairs(keys, has_text(signatures))
+                del keys
         with phase("verify (estimated_jaccard)", report):
             similarity = mh.estimated_jaccard(digests, left, right)
             similar = similarity >= step.threshold
