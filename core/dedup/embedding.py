@@ -21,7 +21,7 @@ from core.steps import register
 
 BLOCK_BYTES = 64 * 2 ** 20
 MAX_NEIGHBOURS = 32
-# From this many rows with text, index="auto" uses HNSW: exact search costs O(n^2) (about 2 min CPU
+# From this many rows with text, index="auto" uses HNSW: exact search costs O(n^2) (1-2 min CPU
 # at 100k rows, hours at 1M), HNSW about O(n log n); below it exact is as fast and has no approximation.
 AUTO_HNSW_ROWS = 50_000
 NeighbourIndex = Literal["auto", "exact", "hnsw"]
