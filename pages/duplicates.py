@@ -15,7 +15,7 @@ from core.errors import SieveError
 from core.schema import table_to_records
 from core.steps import build_step, get_step_class
 from ui import cache, state
-from ui.widgets import render_conversation
+from ui.widgets import embedding_model_picker, render_conversation
 
 METHOD_LABELS = {"exact": "Exact (normalized text)", "minhash": "MinHash LSH (word n-grams)",
                  "embedding": "Embeddings (meaning)"}
@@ -56,9 +56,18 @@ def controls() -> dict | None:
             params["num_perm"] = st.select_slider("Permutations", [64, 128, 256], value=128, key="dedup_num_perm")
             params["ngram"] = st.slider("Words per shingle", 1, 5, fields_of["ngram"].default, key="dedup_ngram")
         elif method == "embedding":
-            params["model"] = st.selectbox("Model", ["static", "minilm"], key="dedup_model")
+            model = embedding_model_picker("dedup")
+            if model is None:
+                return None
+            params["model"] = model
             from core.embeddings import describe
-            st.caption(describe(params["model"]))
+            st.caption(describe(model) + " Shared with the Topics page, so rows are embedded once.")
+            params["index"] = st.selectbox(
+                "Neighbour index", ["auto", "exact", "hnsw"], key="dedup_index",
+                format_func={"auto": "auto (HNSW from 50k rows)", "exact": "exact (blockwise, the reference)",
+                             "hnsw": "HNSW (approximate, faiss)"}.get,
+                help="Exact compares every pair block by block; HNSW finds ~99% of the same pairs far faster "
+                     "on large datasets, and re-scores every candidate exactly.")
         else:
             st.caption("Exact dedup has no parameters beyond the compared text.")
     if method == "embedding" and not st.session_state.get("dedup_embeddings_requested"):

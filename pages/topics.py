@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.embeddings import EMBEDDING_MODELS, describe, is_ready, is_static
+from core.embeddings import describe, is_ready, is_static
 from core.errors import SieveError
 from core.schema import role_texts
 from core.topics import umap_available, word_cloud
 from ui import cache, state
-from ui.widgets import conversation_picker
+from ui.widgets import conversation_picker, embedding_model_picker
 
 FIELDS = {"instruction": "Instruction (first user turn)", "prompt": "Prompt (all user turns)",
           "response": "Response (all assistant turns)"}
-MODEL_LABELS = {"static": "Static (fast, distilled from MiniLM)", "minilm": "all-MiniLM-L6-v2 (accurate, slow)",
-                "local": "Local model folder…"}
 MAX_MAP_POINTS = 20_000
 SLOW_MODEL_ROWS = 2_000  # above this, a transformer model waits for a click (~30 rows/s on CPU)
 PREVIEW_CHARS = 120
@@ -33,29 +30,10 @@ if dataset.num_rows == 0:
     st.stop()
 
 
-def model_picker() -> str | None:
-    """The shared embedding model (ui.state), or None while a local folder is not valid yet."""
-    current = state.embedding_model()
-    choice = st.selectbox("Embedding model", [*EMBEDDING_MODELS, "local"], format_func=MODEL_LABELS.get,
-                          index=EMBEDDING_MODELS.index(current) if current in EMBEDDING_MODELS else 2,
-                          key="topics.model")
-    if choice != "local":
-        state.put(state.EMBEDDING_MODEL, choice)
-        return choice
-    folder = st.text_input("Model folder", value="" if current in EMBEDDING_MODELS else current,
-                           key="topics.model_folder",
-                           help="A model2vec static model or a sentence-transformers / Hugging Face model folder")
-    if folder and Path(folder).expanduser().is_dir():
-        state.put(state.EMBEDDING_MODEL, folder)
-        return folder
-    st.warning(f"'{folder}' is not a folder." if folder else "Enter the path of a local model folder.")
-    return None
-
-
 controls = st.columns([1.2, 1.4, 1, 1, 1])
 field = controls[0].selectbox("Text", list(FIELDS), format_func=FIELDS.get, key="topics.field")
 with controls[1]:
-    model = model_picker()
+    model = embedding_model_picker("topics")
 method = controls[2].radio("Clustering", ["kmeans", "hdbscan"], key="topics.method", horizontal=True,
                            format_func={"kmeans": "k-means", "hdbscan": "HDBSCAN"}.get)
 params: dict = {"method": method}

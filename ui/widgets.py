@@ -248,3 +248,31 @@ def conversation_picker(dataset: Dataset, ids: Sequence[str], *, key: str, colum
     st.markdown(f"**Conversation `{record_id}`**")  # which row is open, once the table scrolls away
     open_row(dataset, record_id, highlight=highlight_of(record_id) if highlight_of else None)
     return record_id
+
+
+EMBEDDING_MODEL_LABELS = {"static": "Static (fast, distilled from MiniLM)",
+                          "minilm": "all-MiniLM-L6-v2 (accurate, slow)", "local": "Local model folder…"}
+
+
+def embedding_model_picker(key: str) -> str | None:
+    """Pick the embedding model Topics and Dedup share (ui.state), or None while a folder is not valid yet."""
+    from pathlib import Path
+
+    from core.embeddings import EMBEDDING_MODELS
+    from ui import state
+
+    current = state.embedding_model()
+    choice = st.selectbox("Embedding model", [*EMBEDDING_MODELS, "local"], format_func=EMBEDDING_MODEL_LABELS.get,
+                          index=EMBEDDING_MODELS.index(current) if current in EMBEDDING_MODELS else 2,
+                          key=f"{key}.model")
+    if choice != "local":
+        state.put(state.EMBEDDING_MODEL, choice)
+        return choice
+    folder = st.text_input("Model folder", value="" if current in EMBEDDING_MODELS else current,
+                           key=f"{key}.model_folder",
+                           help="A model2vec static model or a sentence-transformers / Hugging Face model folder")
+    if folder and Path(folder).expanduser().is_dir():
+        state.put(state.EMBEDDING_MODEL, folder)
+        return folder
+    st.warning(f"'{folder}' is not a folder." if folder else "Enter the path of a local model folder.")
+    return None
