@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import SieveConfigError
 from core.steps import Filter, Metric, Step, StepKind, get_step_class
-from core.yaml_config import KeyPath, key_lines, line_of, validate_yaml
+from core.yaml_config import KeyPath, key_lines, line_of, read_config_text, validate_yaml
 
 RECIPE_VERSION = 1
 ExportFormat = Literal["openai", "sharegpt", "alpaca", "parquet"]
@@ -80,21 +80,17 @@ class Recipe(BaseModel):
 
     @classmethod
     def load(cls, path: str | Path, *, allow_plugins: bool = False) -> "Recipe":
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SieveConfigError(f"{path}: recipe file not found") from None
-        except UnicodeDecodeError as exc:
-            raise SieveConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-        return cls.from_yaml(text, str(path), allow_plugins=allow_plugins)
+        return cls.from_yaml(read_config_text(path, "recipe file"), str(path), allow_plugins=allow_plugins)
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json", exclude_none=True), sort_keys=False,
                               allow_unicode=True, width=100)
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_yaml(), encoding="utf-8")
+        from core.io import atomic_writer
+
+        with atomic_writer(path) as fh:
+            fh.write(self.to_yaml().encode("utf-8"))
 
     @classmethod
     def from_steps(cls, steps: list[Step], export: ExportSettings | None = None, **kw) -> "Recipe":

@@ -101,13 +101,17 @@ def validate_yaml(model: type[ModelT], text: str, source: str = "<config>") -> M
         raise SieveConfigError(describe_errors(exc, lines, source)) from None
 
 
-def load_yaml_file(model: type[ModelT], path: str | Path) -> ModelT:
-    """Read and validate a YAML config file."""
+def read_config_text(path: str | Path, what: str = "file") -> str:
+    """A config file's text, or a SieveConfigError naming the file (missing, not UTF-8)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SieveConfigError(f"{path}: file not found") from None
+        raise SieveConfigError(f"{path}: {what} not found") from None
     except UnicodeDecodeError as exc:
         raise SieveConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    return validate_yaml(model, text, str(path))
+
+
+def load_yaml_file(model: type[ModelT], path: str | Path) -> ModelT:
+    """Read and validate a YAML config file."""
+    return validate_yaml(model, read_config_text(path), str(path))

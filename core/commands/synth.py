@@ -9,7 +9,6 @@ re-derives the finished rows from the cache without paying again and only asks w
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import orjson
 from tqdm.auto import tqdm
 
 from core.errors import SieveInputError
+from core.io import atomic_writer
 
 
 def add_parser(subparsers) -> None:
@@ -56,9 +56,8 @@ def read_jsonl_tolerant(path: Path) -> list[dict]:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    with atomic_writer(path) as fh:
+        fh.write(data)
 
 
 def run(args: argparse.Namespace) -> int:
