@@ -75,14 +75,6 @@ class SignatureStack:
         return table.select(first + [n for n in table.column_names if n not in first])
 
 
-def concat_signatures(parts: list[pa.Table]) -> pa.Table:
-    """`parts` as one table with one chunk per column (see SignatureStack), emptying `parts` as it goes."""
-    stack = SignatureStack(sum(p.num_rows for p in parts))
-    while parts:
-        stack.add(parts.pop(0))
-    return stack.table()
-
-
 def _stackable(part: pa.Table, name: str) -> bool:
     """A fixed-size-list column of numbers without nulls: copied into one (rows, width) buffer."""
     if name not in part.column_names:

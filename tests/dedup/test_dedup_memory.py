@@ -12,7 +12,7 @@ import pytest
 from core.dedup import minhash
 from core.dedup.base import fixed_size_matrix
 from core.dedup.clusters import resolve_pairs
-from core.dedup.runner import SignatureStack, compute_signatures, concat_signatures
+from core.dedup.runner import SignatureStack, compute_signatures
 from core.steps import build_step
 
 from tests.dedup.near_duplicates import UNRELATED, VARIANTS, conversation_table
@@ -34,16 +34,22 @@ def test_minhash_signature_row_is_uint32_values_plus_a_few_scalars():
     assert 512 <= per_row < 512 + 64
 
 
-def test_concat_signatures_gives_one_chunk_read_without_copy_and_empties_the_parts():
+def _stacked(parts: list[pa.Table]) -> pa.Table:
+    stack = SignatureStack(sum(p.num_rows for p in parts))
+    for part in parts:
+        stack.add(part)
+    return stack.table()
+
+
+def test_signature_stack_gives_one_chunk_read_without_copy():
     step = build_step("dedup", "minhash", {"num_perm": 64})
     table = _table()
     parts = [step.signatures(table.slice(start, 7)) for start in range(0, table.num_rows, 7)]
     expected = np.concatenate([fixed_size_matrix(p.column("minhash"), np.uint32) for p in parts])
     names = parts[0].column_names
 
-    combined = concat_signatures(parts)
+    combined = _stacked(parts)
 
-    assert parts == []  # each batch's matrix is released as soon as it is copied
     assert combined.column_names == names
     assert all(combined.column(name).num_chunks == 1 for name in names)
     column = combined.column("minhash")
@@ -53,10 +59,10 @@ def test_concat_signatures_gives_one_chunk_read_without_copy_and_empties_the_par
     assert combined.column("id").to_pylist() == table.column("id").to_pylist()
 
 
-def test_concat_signatures_keeps_null_and_ragged_columns_as_plain_concatenation():
+def test_signature_stack_keeps_null_columns_as_plain_concatenation():
     parts = [pa.table({"id": ["a"], "vector": pa.array([None], pa.list_(pa.float32(), 2))}),
              pa.table({"id": ["b"], "vector": pa.array([[1.0, 2.0]], pa.list_(pa.float32(), 2))})]
-    combined = concat_signatures(parts)
+    combined = _stacked(parts)
     assert combined.column("vector").to_pylist() == [None, [1.0, 2.0]]
 
 
