@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from core.commands.inspect import add_load_arguments, load_options
 from core.errors import SieveConfigError, SieveInputError
 
 METHODS = ("exact", "minhash", "embedding")
@@ -23,6 +24,7 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("dedup", help="Find exact and near-duplicate rows (or eval-set leaks)",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", help="input dataset (json/jsonl/csv/parquet, .gz/.zst)")
+    add_load_arguments(parser)
     parser.add_argument("--method", choices=METHODS, default="minhash", help="dedup method (default: minhash)")
     parser.add_argument("--threshold", type=float,
                         help="similarity from which rows are duplicates: Jaccard for minhash (default 0.7), "
@@ -41,7 +43,6 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--reference", metavar="EVAL_FILE",
                         help="decontaminate: drop rows that are near-duplicates of any row of EVAL_FILE")
     parser.add_argument("--output", metavar="CLUSTERS.jsonl", help="write one line per dropped row")
-    parser.add_argument("--format", help="input format, if detection should be overridden")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.set_defaults(func=run)
 
@@ -117,13 +118,12 @@ def run(args: argparse.Namespace) -> int:
     from core.dedup.runner import deduplicate
     from core.steps import build_step
 
-    step = build_step("dedup", args.method, step_params(args))
-    if not Path(args.file).exists():
-        raise SieveInputError("file not found", file=args.file)
     from core.load import load_dataset
 
+    step = build_step("dedup", args.method, step_params(args))
     started = time.perf_counter()
-    table = load_dataset(args.file, format=args.format).dataset.table
+    table = load_dataset(args.file, format=args.format, on_error=args.on_error,
+                         options=load_options(args)).dataset.table
     if step.keep == "best_score":
         table = with_score_column(table, step.score_column)
     result = deduplicate(table, step)
