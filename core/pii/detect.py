@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Literal
 
 from core.errors import SieveConfigError
@@ -102,6 +103,7 @@ class PiiDetector:
                 for doc in self.nlp.pipe(texts, batch_size=256)]
 
 
+@lru_cache(maxsize=4)  # the Safety page builds a PiiMetric per rerun: load each pipeline once per process
 def load_ner_pipeline(spacy_model: str | None):
     """(spaCy pipeline with an NER component, note) — or (None, why not). Never downloads."""
     if not spacy_model:
