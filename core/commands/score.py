@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from core.commands.inspect import add_load_arguments, load_options
-from core.errors import SieveConfigError, SieveInputError
+from core.errors import SieveConfigError
 
 DEFAULT_METRICS = ("text_length", "token_length", "entropy", "validity", "language")
 
@@ -82,6 +82,13 @@ def build_metrics(names_csv: str, assignments: list[str]):
     return [build_step("metric", name, params[name]) for name in names]
 
 
+def check_scores_path(path: Path) -> Path:
+    """`path` if write_scores can write it (.jsonl, .parquet, .jsonl.gz/.zst), else a SieveConfigError."""
+    if not path.name.endswith((".jsonl", ".parquet", ".jsonl.gz", ".jsonl.zst")):
+        raise SieveConfigError(f"--output {path}: write .jsonl or .parquet")
+    return path
+
+
 def write_scores(table, path: Path) -> None:
     """Write `table` to .jsonl or .parquet (optionally .gz/.zst) atomically."""
     import orjson
@@ -105,12 +112,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.file or not args.output:
         raise SieveConfigError("score needs FILE and --output (or --list)")
-    output = Path(args.output)
-    if not output.name.endswith((".jsonl", ".parquet", ".jsonl.gz", ".jsonl.zst")):
-        raise SieveConfigError(f"--output {output}: write .jsonl or .parquet")
+    output = check_scores_path(Path(args.output))
     metrics = build_metrics(args.metrics, args.params)
-    if not Path(args.file).exists():
-        raise SieveInputError("file not found", file=args.file)
 
     import pyarrow as pa
 

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from core.commands.inspect import add_load_arguments, load_options
-from core.errors import SieveConfigError, SieveInputError
 
 TEXT_FIELDS = ("instruction", "prompt", "response", "conversation")
 
@@ -53,16 +52,12 @@ def print_text(info: dict, rows: int) -> None:
 def run(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
-    from core.commands.score import write_scores
+    from core.commands.score import check_scores_path, write_scores
     from core.embeddings import default_model, embed
     from core.load import load_dataset
     from core.topics import analyze_topics
 
-    output = Path(args.output) if args.output else None
-    if output and not output.name.endswith((".jsonl", ".parquet", ".jsonl.gz", ".jsonl.zst")):
-        raise SieveConfigError(f"--output {output}: write .jsonl or .parquet")
-    if not Path(args.file).exists():
-        raise SieveInputError("file not found", file=args.file)
+    output = check_scores_path(Path(args.output)) if args.output else None
     model = args.model or default_model()
     dataset = load_dataset(args.file, format=args.format, on_error=args.on_error,
                            options=load_options(args)).dataset
