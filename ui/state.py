@@ -1,7 +1,8 @@
 """Every session-state key Sieve uses, behind typed accessors. Never holds models.
 
 The loaded dataset is held as a `core.load.LoadResult` (dataset + detection + report). On first
-visit the bundled sample is loaded, so every page has data to show.
+visit the bundled sample is loaded, so every page has data to show. A typed API key lives only in the
+Synthesize page's password widget ("synth.api_key"): in memory, never in a key here or a file.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ LOAD_RESULT = "sieve.load_result"      # core.load.LoadResult of the current dat
 SOURCE_LABEL = "sieve.source_label"    # what the user loaded ("sample", a file name)
 RECIPE = "sieve.recipe"                # the Clean & Export recipe being built (dict, recipe JSON)
 SELECTED_ID = "sieve.selected_id"      # a conversation id opened from a chart or table
-SYNTH_SETTINGS = "sieve.synth"         # endpoint settings; the API key lives only here (memory)
+SYNTH_RESULT = "sieve.synth_result"    # the last synthesis run on the Synthesize page (rows, usage)
 TOKENIZER = "sieve.tokenizer"          # token counts: "mistral", "cl100k" or a local HF tokenizer folder
 EMBEDDING_MODEL = "sieve.embedding_model"  # Topics and Dedup: "static", "minilm" or a local model folder
 SAFETY_STEPS = "sieve.safety_steps"    # Safety page proposals: {"toxicity"|"profanity"|"pii": [recipe entries]}
@@ -72,9 +73,6 @@ def embedding_model() -> str:
     from core.embeddings import default_model
 
     return st.session_state.get(EMBEDDING_MODEL) or default_model()
-
-
-SYNTH_RESULT = "sieve.synth_result"    # the last synthesis run on the Synthesize page (rows, usage)
 
 
 def append_records(records: list[dict], label: str) -> int:
