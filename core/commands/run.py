@@ -7,12 +7,13 @@ import importlib
 import json
 import sys
 
+from core.detect import FORMATS
 from core.recipe import Recipe
+from core.writers import TARGETS
 
 # engine name -> "module:function(recipe, steps, input, output, **options) -> summary dict".
 # The Ray engine registers itself here (with its extra --address option).
 ENGINES = {"local": "core.engine.local:run_files", "ray": "core.engine.ray:run_files"}
-FORMATS = ("openai", "sharegpt", "alpaca", "parquet")
 
 
 def add_parser(subparsers) -> None:
@@ -23,8 +24,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--output", required=True, help="cleaned dataset; with a split, NAME.train.EXT and NAME.validation.EXT")
     parser.add_argument("--rejected", help="JSONL of dropped rows, each with its step and reason")
     parser.add_argument("--ledger", help="the drop ledger as Parquet (.parquet) or JSONL")
-    parser.add_argument("--format", choices=FORMATS, help="output format (default: the recipe's export format)")
-    parser.add_argument("--input-format", help="input format if detection should be overridden")
+    parser.add_argument("--format", choices=TARGETS, help="output format (default: the recipe's export format)")
+    parser.add_argument("--input-format", choices=FORMATS, help="input format if detection should be overridden")
     parser.add_argument("--engine", choices=sorted(ENGINES), default="local", help="execution engine")
     parser.add_argument("--address", help="Ray engine: address of an existing Ray cluster (default: start a "
                         "local Ray for this run); outputs are then directories of shards, see docs/scale-out.md")
