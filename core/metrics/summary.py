@@ -76,8 +76,8 @@ def summarize(table: pa.Table, num_rows: int | None = None) -> dict:
     if (turns := _column(table, "turns")) is not None:
         out["turns"] = distribution(turns)
     if (entropy := _column(table, "response_entropy_bits")) is not None:
-        section = {"mean_response_entropy_bits": distribution(entropy)["mean"],
-                   "response_entropy_bits": distribution(entropy)}
+        entropy_stats = distribution(entropy)
+        section = {"mean_response_entropy_bits": entropy_stats["mean"], "response_entropy_bits": entropy_stats}
         top2, dup_lines = _column(table, "response_top_2gram_char_frac"), _column(table, "response_dup_line_frac")
         if top2 is not None and dup_lines is not None:
             section["repetitive_rows"] = int(np.sum((top2 > REPETITIVE_TOP_2GRAM_FRAC) |
