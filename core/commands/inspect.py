@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from core.detect import FORMATS
 from core.load import LoadResult, load_dataset
-from core.progress import progress
+from core.progress import progress_callback
 from core.schema import turn_counts
 
 MAX_LISTED_REJECTS = 10
@@ -41,18 +41,6 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_options(args: argparse.Namespace) -> dict:
     return {"oasst_paths": args.oasst_paths}
-
-
-def cli_progress(desc: str):
-    """A load_dataset progress callback drawing a record counter (quiet when stderr is not a terminal)."""
-    bar = progress(None, desc=desc, unit=" records")
-
-    def update(done: int, total: int | None, message: str) -> None:
-        if total and bar.total != total:
-            bar.total = total  # an estimate until the end (see core.load._estimate_records)
-        bar.update(done - bar.n)
-    update.close = bar.close  # type: ignore[attr-defined]
-    return update
 
 
 def summary(result: LoadResult) -> dict:
@@ -101,16 +89,16 @@ def render_text(info: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    progress = cli_progress("reading")
+    reading = progress_callback("reading", unit=" records")
     try:
         result = load_dataset(args.file, format=args.format, on_error=args.on_error,
-                              options=load_options(args), on_progress=progress)
+                              options=load_options(args), on_progress=reading)
     finally:
-        progress.close()
+        reading.close()
     info = summary(result)
     if args.json and not args.no_metrics:
         from core.metrics.summary import compute_summary
-        metrics_progress = cli_progress("metrics")
+        metrics_progress = progress_callback("metrics", show_message=True)
         try:
             info["metrics"] = compute_summary(result.dataset.table, args.tokenizer, on_progress=metrics_progress)
         finally:

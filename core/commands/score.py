@@ -118,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
     from core.load import load_dataset
+    from core.progress import progress_callback
     from core.scoring import score_table
 
     result = load_dataset(args.file, format=args.format, on_error=args.on_error, options=load_options(args))
@@ -125,32 +126,16 @@ def run(args: argparse.Namespace) -> int:
     if result.report.rejected:
         print(f"{len(result.report.rejected):,} records could not be read and are not scored "
               "(see `python -m core inspect FILE`)", file=sys.stderr)
-    with _progress_bar(dataset.num_rows * len(metrics)) as report:
+    report = progress_callback("scoring", show_message=True)
+    try:
         columns = score_table(dataset.table, metrics, batch_size=args.batch_size, on_progress=report)
+    finally:
+        report.close()
     table = pa.table({"id": dataset.table.column("id"), **columns})
     write_scores(table, output)
     print(f"scored {dataset.num_rows:,} rows with {', '.join(m.name for m in metrics)}: "
           f"{len(columns)} columns -> {output}", file=sys.stderr)
     return 0
-
-
-class _progress_bar:
-    """A tqdm bar on a terminal (quiet in pipes), fed by score_table's progress callback."""
-
-    def __init__(self, total: int):
-        from core.progress import progress
-
-        self.bar = progress(iter(()), total=total, desc="scoring", unit="row")
-
-    def __enter__(self):
-        def report(done: int, total: int | None, message: str) -> None:
-            self.bar.set_description(message)
-            self.bar.n = done
-            self.bar.refresh()
-        return report
-
-    def __exit__(self, *exc):
-        self.bar.close()
 
 
 def print_catalog(catalog: list[dict], as_json: bool) -> None:
