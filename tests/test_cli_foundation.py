@@ -1,6 +1,8 @@
 """`python -m core inspect` and `convert`: output, counts that add up, exit codes 0 / 2 / 1."""
 
+import argparse
 import json
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +10,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from core.cli import main
+import core.commands
+from core.cli import build_parser, main
+from core.detect import FORMATS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,10 +113,29 @@ def test_internal_error_exits_1_without_traceback(capsys, tmp_path, fixtures_dir
     assert not (tmp_path / "o.jsonl").exists()
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["inspect", "--help"], ["convert", "--help"]])
-def test_help_on_every_command(argv):
-    proc = subprocess.run([sys.executable, "-m", "core", *argv], cwd=ROOT, capture_output=True, text=True, timeout=60)
+def test_help_from_the_module_entry_point():
+    proc = subprocess.run([sys.executable, "-m", "core", "--help"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
     assert proc.returncode == 0 and "usage: python -m core" in proc.stdout
+
+
+COMMANDS = sorted(m.name for m in pkgutil.iter_modules(core.commands.__path__))
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_on_every_command(capsys, command):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0 and f"usage: python -m core {command}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["inspect", "convert", "score", "topics", "dedup"])
+def test_commands_that_read_a_dataset_share_the_load_options(command):
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    options = {a.option_strings[0]: a for a in sub.choices[command]._actions if a.option_strings}
+    assert options["--format"].choices == FORMATS
+    assert options["--on-error"].choices == ("raise", "skip")
+    assert options["--oasst-paths"].choices == ("all", "best")
 
 
 def test_module_entry_point_exit_code_for_bad_input(tmp_path):
