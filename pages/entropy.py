@@ -32,7 +32,7 @@ views.rows_panel(dataset, frame, entropy_rows, ["response_entropy_bits", "respon
 
 st.subheader("Repetition")
 repetition_columns = [c.name for c in metric.columns() if c.name != "response_entropy_bits"]
-column = st.selectbox("Signal", repetition_columns, format_func=lambda c: views.column_label(specs[c]),
+column = st.selectbox("Signal", repetition_columns, format_func=lambda c: specs[c].title,
                       key="entropy_signal")
 st.caption(f"`{column}`: {specs[column].description}.")
 left, right = st.columns(2)

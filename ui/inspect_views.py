@@ -54,11 +54,6 @@ def specs_of(metrics: Sequence[Metric]) -> dict[str, ColumnSpec]:
     return {c.name: c for m in metrics for c in m.columns()}
 
 
-def column_label(spec: ColumnSpec) -> str:
-    """What a person calls the column: the metric's own label (ColumnSpec.title)."""
-    return spec.title
-
-
 def axis_title(spec: ColumnSpec) -> str:
     """The label, with the unit in brackets where the label does not already say it."""
     label = spec.title
@@ -148,7 +143,7 @@ def histogram(frame: pd.DataFrame, columns: Sequence[str], specs: dict[str, Colu
         for column, v, mask in zip(columns, values, drawn):
             rows = np.flatnonzero(mask)
             trace_rows.append(rows)
-            fig.add_histogram(x=v[rows], name=column_label(specs[column]), opacity=0.7 if len(columns) > 1 else 1.0,
+            fig.add_histogram(x=v[rows], name=specs[column].title, opacity=0.7 if len(columns) > 1 else 1.0,
                               xbins=dict(start=float(edges[0]), end=float(edges[-1]) + size, size=float(size)))
     fig.update_layout(barmode="overlay", showlegend=len(columns) > 1)
     if log_y:

@@ -11,7 +11,7 @@ from core.metrics.language import Language
 from core.metrics.length import TextLength, TokenLength
 from core.steps import ColumnSpec
 from ui import inspect_views
-from ui.inspect_views import axis_title, column_label, selected_groups, selected_rows
+from ui.inspect_views import axis_title, selected_groups, selected_rows
 
 
 def event(*points):
@@ -50,7 +50,6 @@ def test_charts_use_the_metrics_labels_with_the_unit_once():
     assert axis_title(specs["response_entropy_bits"]) == "Response entropy (bits)"
     assert axis_title(specs["response_top_2gram_char_frac"]) == "Top 2-gram character share"
     assert axis_title(specs["prompt_language_score"]) == "Prompt language confidence (probability)"
-    assert column_label(specs["is_language_mismatch"]) == "Prompt/response language mismatch"
     assert axis_title(ColumnSpec(name="json_state", dtype="category", description="d")) == "Json state"
 
 
