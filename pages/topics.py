@@ -125,6 +125,12 @@ for point in ((event or {}).get("selection") or {}).get("points", []):
         picked_points.append(int(trace_rows[trace][index]))
 
 # ---------------------------------------------------------------- cluster table and word clouds
+@st.cache_data(max_entries=32, show_spinner=False)
+def cloud_image(weights: tuple) -> np.ndarray | None:
+    """The word cloud for these weights, drawn once: selecting points or rows reruns the page."""
+    return word_cloud(weights)
+
+
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Clusters")
@@ -150,7 +156,7 @@ with right:
     which = st.selectbox("Cloud of", options, index=default, key="topics.cloud",
                          format_func=lambda c: c if c == "all rows" else f"{c} · {result.cluster(c).label}")
     weights = result.overall_terms if which == "all rows" else result.cluster(which).terms
-    image = word_cloud(weights)
+    image = cloud_image(tuple(weights))
     if image is None:
         st.caption("No words to draw (texts are empty or only stop words).")
     else:
