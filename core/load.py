@@ -308,10 +308,13 @@ def iter_batches(path: str | os.PathLike, *, format: str | None = None, on_error
 def load_dataset(path: str | os.PathLike, *, format: str | None = None, on_error: OnError = "raise",
                  options: dict | None = None, on_progress: ProgressCallback | None = None) -> LoadResult:
     """Read a whole file into a Dataset, with the detection and the load report."""
-    reader = BatchReader(path, format=format, on_error=on_error, options=options, on_progress=on_progress)
+    return _read_all(BatchReader(path, format=format, on_error=on_error, options=options, on_progress=on_progress))
+
+
+def _read_all(reader: BatchReader) -> LoadResult:
     tables = list(reader)
     table = pa.concat_tables(tables) if tables else empty_table()
-    return LoadResult(Dataset(table, Path(reader.source_name).name), reader.detection, reader.report, str(path))
+    return LoadResult(Dataset(table, Path(reader.source_name).name), reader.detection, reader.report, reader.path)
 
 
 def sample_files(directory: Path = SAMPLE_DIR) -> list[Path]:
@@ -326,12 +329,7 @@ def load_sample(directory: str | os.PathLike | None = None) -> LoadResult:
     if not files:
         raise SieveInputError("no data files in the sample folder", file=str(directory))
     registry = _IdRegistry()  # ids unique across the files, the same way as within one
-    results = []
-    for path in files:
-        reader = BatchReader(path, id_registry=registry)
-        tables = list(reader)
-        results.append(LoadResult(Dataset(pa.concat_tables(tables) if tables else empty_table(), path.name),
-                                  reader.detection, reader.report, str(path)))
+    results = [_read_all(BatchReader(path, id_registry=registry)) for path in files]
     formats = {r.detection.format for r in results}
     detection = Detection(formats.pop() if len(formats) == 1 else "mixed",
                           min(r.detection.confidence for r in results),
