@@ -20,7 +20,8 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from core import ledger as ledger_mod
-from core.engine.plan import (dedup_signatures, dedup_threshold, dropping_labels, evaluate_filters, funnel,
+from core.dedup.runner import deduplicate
+from core.engine.plan import (dedup_threshold, dropping_labels, evaluate_filters, funnel,
                               step_labels)
 from core.filters import CategoryFilter, ThresholdFilter
 from core.recipe import ExportSettings, Recipe
@@ -316,13 +317,9 @@ class Refiltered:
 
 def dedup_ledger(table: pa.Table, step: Deduplicator, label: str, batch_size: int = 8192) -> pa.Table:
     """The resolved ledger of one dedup step over a whole table, computed as the engines do (cache it)."""
-    step.setup()
-    signatures = [dedup_signatures(step, table.slice(start, batch_size), start)
-                  for start in range(0, table.num_rows, batch_size)]
-    if not signatures:
+    if table.num_rows == 0:
         return ledger_mod.empty_ledger()
-    result = step.resolve(pa.concat_tables(signatures, promote_options="permissive"))
-    return ledger_mod.from_dedup(result, label, dedup_threshold(step))
+    return ledger_mod.from_dedup(deduplicate(table, step, batch_size=batch_size), label, dedup_threshold(step))
 
 
 class VerdictCache:

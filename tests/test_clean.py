@@ -176,3 +176,17 @@ def test_page_recipe_runs_transforms_last_and_keeps_extra_metrics():
                          extra_metrics=[Entropy()], transforms=[redact])
     assert [(s.kind, s.name) for s in recipe.steps] == [("metric", "refusal"), ("metric", "entropy"),
                                                         ("filter", "threshold"), ("transform", "redact_pii")]
+
+
+def test_dedup_keeps_the_first_row_by_position_even_when_the_data_has_an_order_column():
+    from core.steps import build_step
+    from tests.dedup.near_duplicates import conversation_table
+
+    table = conversation_table(["same question", "other question", "same question"], ids=["a", "b", "c"])
+    table = table.append_column("order", pa.array([30, 20, 10], pa.int64()))  # a user column, not the run order
+    step = build_step("dedup", "exact", {"keep": "first"})
+    page = dedup_ledger(table, step, "exact")
+    kept, engine, _ = run_table([step], table, batch_size=2)
+    assert page.column("id").to_pylist() == engine.column("id").to_pylist() == ["c"]
+    assert page.column("kept_id").to_pylist() == ["a"]
+    assert kept.column("id").to_pylist() == ["a", "b"]

@@ -48,13 +48,10 @@ class NearDuplicateStep(Deduplicator):
         return with_columns(self.keep_columns(table), self.text_signatures(dedup_texts(table, self.fields)))
 
     def keep_columns(self, table: pa.Table) -> pa.Table:
-        """id, length, score (and order, if the batch has it): what the keep policies read."""
-        columns = {"id": table.column("id"),
-                   "length": pa.array([len(t) for t in role_texts(table, "response")], pa.int64()),
-                   "score": self._scores(table)}
-        if "order" in table.column_names:
-            columns["order"] = table.column("order")
-        return pa.table(columns)
+        """id, length, score: what the keep policies read (the runner adds the global `order`)."""
+        return pa.table({"id": table.column("id"),
+                         "length": pa.array([len(t) for t in role_texts(table, "response")], pa.int64()),
+                         "score": self._scores(table)})
 
     def _scores(self, table: pa.Table) -> pa.Array:
         if self.keep != "best_score":

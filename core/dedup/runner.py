@@ -13,18 +13,16 @@ BATCH_ROWS = 8192
 
 def compute_signatures(table: pa.Table, step: Deduplicator, *, batch_size: int = BATCH_ROWS,
                        on_progress: ProgressCallback | None = None) -> pa.Table:
-    """Every row's signature, with its global `order` for the keep policy."""
+    """Every row's signature, with its global `order` for the keep policy (the engines' per-batch `dedup_signatures`)."""
+    from core.engine.plan import dedup_signatures
+
     step.setup()
     if table.num_rows == 0:
-        return step.signatures(table).append_column("order", pa.array([], pa.int64()))
+        return dedup_signatures(step, table, 0)
     stack = SignatureStack(table.num_rows)
     for start in range(0, table.num_rows, batch_size):
         batch = table.slice(start, batch_size)
-        signatures = step.signatures(batch)
-        order = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
-        if "order" in signatures.column_names:
-            signatures = signatures.drop_columns(["order"])
-        stack.add(signatures.append_column("order", order))
+        stack.add(dedup_signatures(step, batch, start))
         if on_progress:
             on_progress(start + batch.num_rows, table.num_rows, step.title or step.name)
     return stack.table()

@@ -178,10 +178,9 @@ def _concat_canonical(parts: list[pa.Table]) -> pa.Table:
 
 def dedup_signatures(step: Deduplicator, table: pa.Table, first_order: int) -> pa.Table:
     """Per-batch signatures with the `order`, `length` and `score` columns the keep policies need."""
-    sig = step.signatures(table)
     n = table.num_rows
-    if "order" not in sig.column_names:
-        sig = sig.append_column("order", pa.array(np.arange(first_order, first_order + n, dtype=np.int64)))
+    # Always the position in the run: a dataset column that happens to be called "order" is not it.
+    sig = add_columns(step.signatures(table), {"order": pa.array(np.arange(first_order, first_order + n, dtype=np.int64))})
     if "length" not in sig.column_names:
         sig = sig.append_column("length", _conversation_chars(table))
     if "score" not in sig.column_names:
