@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from core.formats.base import (Parsed, RecordError, join_prompt, optional_str, require_str, take_id,
                                type_name, unmapped)
+from core.schema import message
 
 NAME = "alpaca"
 MESSAGES_FIELD = "output"
@@ -26,10 +27,6 @@ def detect(record: dict) -> tuple[float, list[str]]:
     return 0.3, ["instruction"]
 
 
-def _msg(role: str, content: str) -> dict:
-    return {"role": role, "content": content, "name": None, "tool_calls": None}
-
-
 def _history(record: dict) -> list[dict]:
     history = record.get("history")
     if history is None:
@@ -40,7 +37,7 @@ def _history(record: dict) -> list[dict]:
     for i, pair in enumerate(history):
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)):
             raise RecordError(f"history[{i}]", f"expected a [user, assistant] pair of strings, got {type_name(pair)}")
-        messages += [_msg("user", pair[0]), _msg("assistant", pair[1])]
+        messages += [message("user", pair[0]), message("assistant", pair[1])]
     return messages
 
 
@@ -49,13 +46,13 @@ def to_conversations(record: dict, options: dict) -> list[Parsed]:
     instruction = require_str(record, "instruction")
     prompt = join_prompt(instruction, optional_str(record, "input"))
     system = optional_str(record, "system")
-    messages = ([_msg("system", system)] if system else []) + _history(record) + [_msg("user", prompt)]
+    messages = ([message("system", system)] if system else []) + _history(record) + [message("user", prompt)]
     parsed = Parsed(messages, own_id=own_id, id_field=id_field)
     if "output" in record or not ("chosen" in record and "rejected" in record):
-        messages.append(_msg("assistant", require_str(record, "output")))
+        messages.append(message("assistant", require_str(record, "output")))
     else:
-        messages.append(_msg("assistant", require_str(record, "chosen")))
-        parsed.rejected = _msg("assistant", require_str(record, "rejected"))
+        messages.append(message("assistant", require_str(record, "chosen")))
+        parsed.rejected = message("assistant", require_str(record, "rejected"))
     parsed.extra = unmapped(record, USED, id_field)
     return [parsed]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from core.formats.base import Parsed, RecordError, require_str, take_id, unmapped
+from core.schema import message
 
 NAME = "chat_text"
 MESSAGES_FIELD = "text"
@@ -49,7 +50,7 @@ def _split(text: str, style: str) -> list[dict]:
         if parts[0].strip():
             raise RecordError("text", f"text before the first speaker marker: {parts[0].strip()[:60]!r}")
         turns = [(roles[speaker], body) for speaker, body in zip(parts[1::2], parts[2::2])]
-    return [{"role": role, "content": body, "name": None, "tool_calls": None} for role, body in turns]
+    return [message(role, body) for role, body in turns]
 
 
 def to_conversations(record: dict, options: dict) -> list[Parsed]:

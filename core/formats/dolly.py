@@ -4,6 +4,7 @@ the instruction after a blank line in the user turn; category stays in meta.extr
 from __future__ import annotations
 
 from core.formats.base import Parsed, join_prompt, optional_str, require_str, take_id, unmapped
+from core.schema import message
 
 NAME = "dolly"
 MESSAGES_FIELD = "response"
@@ -20,7 +21,5 @@ def detect(record: dict) -> tuple[float, list[str]]:
 def to_conversations(record: dict, options: dict) -> list[Parsed]:
     own_id, id_field = take_id(record)
     prompt = join_prompt(require_str(record, "instruction"), optional_str(record, "context"))
-    messages = [{"role": "user", "content": prompt, "name": None, "tool_calls": None},
-                {"role": "assistant", "content": require_str(record, "response"), "name": None,
-                 "tool_calls": None}]
+    messages = [message("user", prompt), message("assistant", require_str(record, "response"))]
     return [Parsed(messages, own_id=own_id, id_field=id_field, extra=unmapped(record, USED, id_field))]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from core.formats.base import Parsed, RecordError, require_str, take_id, unmapped
+from core.schema import message
 
 NAME = "hh"
 MESSAGES_FIELD = "chosen"
@@ -54,13 +55,10 @@ def to_conversations(record: dict, options: dict) -> list[Parsed]:
     if shared == 0 or chosen[shared][0] != "Assistant" or rejected[shared][0] != "Assistant":
         raise RecordError("chosen", "chosen and rejected do not share a prompt ending in a Human turn")
     parsed = Parsed([], own_id=own_id, id_field=id_field)
-    parsed.messages = [{"role": _ROLES[s], "content": t, "name": None, "tool_calls": None}
-                       for s, t in chosen[:shared]]
+    parsed.messages = [message(_ROLES[s], t) for s, t in chosen[:shared]]
     if len(chosen) - shared > 1 or len(rejected) - shared > 1:
         parsed.warnings.append("an answer contains a 'Human:'/'Assistant:' marker; kept as one message")
-    parsed.messages.append({"role": "assistant", "content": _join(chosen[shared:]), "name": None,
-                            "tool_calls": None})
-    parsed.rejected = {"role": "assistant", "content": _join(rejected[shared:]), "name": None,
-                       "tool_calls": None}
+    parsed.messages.append(message("assistant", _join(chosen[shared:])))
+    parsed.rejected = message("assistant", _join(rejected[shared:]))
     parsed.extra = unmapped(record, {"chosen", "rejected"}, id_field)
     return [parsed]

@@ -17,6 +17,7 @@ from typing import Iterator
 
 from core.formats.base import Parsed, RecordError, type_name
 from core.io import RawRecord
+from core.schema import message
 
 NAME = "oasst"
 MESSAGES_FIELD = "prompt"
@@ -166,8 +167,7 @@ def to_conversations(record: dict, options: dict) -> list[Parsed]:
         seen_ends.add(id(path[-1][0]))
         parsed = Parsed([], extra=dict(extra), warnings=warnings)
         for i, (node, _) in enumerate(path):
-            parsed.messages.append({"role": _ROLES[node["role"]], "content": node["text"], "name": None,
-                                    "tool_calls": None})
+            parsed.messages.append(message(_ROLES[node["role"]], node["text"]))
             parsed.message_extra[str(i)] = {k: v for k, v in node.items() if k not in _NODE_KEYS}
         leaf_id = path[-1][0].get("message_id")
         if mode == "best" and tree_id:

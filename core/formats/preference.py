@@ -13,6 +13,7 @@ from typing import Any
 
 from core.formats.base import Parsed, RecordError, json_text_list, take_id, type_name, unmapped
 from core.formats.openai import parse_message
+from core.schema import message
 
 NAME = "preference"
 MESSAGES_FIELD = "chosen"
@@ -32,7 +33,7 @@ def detect(record: dict) -> tuple[float, list[str]]:
 def _messages(value: Any, key: str) -> list[tuple[dict, dict]]:
     value = json_text_list(value)
     if isinstance(value, str):
-        return [({"role": "user", "content": value, "name": None, "tool_calls": None}, {})]
+        return [(message("user", value), {})]
     if not isinstance(value, list):
         raise RecordError(key, f"expected a list of messages, got {type_name(value)}")
     return [parse_message(m, f"{key}[{i}]") for i, m in enumerate(value)]

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.formats.base import Parsed, RecordError, take_id, type_name, unmapped
 from core.formats.openai import parse_messages
+from core.schema import message
 
 NAME = "prompt_completion"
 MESSAGES_FIELD = "completion"
@@ -31,7 +32,7 @@ def _part(record: dict, key: str, role: str, parsed: Parsed) -> list[dict]:
         raise RecordError(key, f"missing required field '{key}'")
     value: Any = record[key]
     if isinstance(value, str):
-        return [{"role": role, "content": value, "name": None, "tool_calls": None}]
+        return [message(role, value)]
     if isinstance(value, list):
         return parse_messages(value, key, parsed, offset=len(parsed.messages))
     raise RecordError(key, f"expected a string or a list of messages, got {type_name(value)}")

@@ -9,6 +9,7 @@ import orjson
 
 from core.formats.base import Parsed, RecordError, json_text_list, optional_str, take_id, type_name, unmapped
 from core.formats.tools import call_from_sharegpt, call_to_sharegpt, dumps_like_python, tools_to_sharegpt
+from core.schema import message
 
 NAME = "sharegpt"
 MESSAGES_FIELD = "conversations"
@@ -104,7 +105,7 @@ def parse_conversation(record: dict, parsed: Parsed) -> list[dict]:
     messages = []
     system = optional_str(record, "system")
     if system:
-        messages.append({"role": "system", "content": system, "name": None, "tool_calls": None})
+        messages.append(message("system", system))
     for i, turn in enumerate(turns):
         messages.append(parse_turn(turn, f"{key}[{i}]", parsed, len(messages)))
     return messages
