@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core.dedup.exact import ExactDedup
 from core.dedup.runner import deduplicate
 from core.load import load_sample
-from core.metrics.length import TokenLength
+from core.metrics.length import TextLength, TokenLength
 from core.metrics.summary import summarize, summary_metrics
 from core.scoring import score_table
 
@@ -93,6 +93,18 @@ def test_token_lengths_page_follows_the_context_length_and_tokenizer(scored):
     cl100k = score_table(load_sample().dataset.table, [TokenLength(tokenizer="cl100k")])["total_tokens"]
     assert kpis(app)["Total tokens"] == f"{int(pa.compute.sum(cl100k).as_py()):,}"
     assert kpis(app)["Total tokens"] != f"{int(total.sum()):,}"
+
+
+def test_moving_the_context_length_recomputes_no_metric(monkeypatch):
+    app = open_page("pages/token_lengths.py")
+
+    def recompute(self, table):
+        raise AssertionError(f"{self.name} recomputed on a widget move")
+    for metric in (TokenLength, TextLength):
+        monkeypatch.setattr(metric, "compute", recompute)
+    app.number_input(key="token_lengths_context").set_value(200).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "Over 200 tokens" in kpis(app)
 
 
 def test_entropy_page(scored, summary):
