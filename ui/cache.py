@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from typing import BinaryIO, Sequence
 
 import streamlit as st
@@ -85,6 +86,30 @@ def _column_store() -> _ColumnStore:
     return _ColumnStore()
 
 
+def _stored(dataset: Dataset, key: str, compute) -> dict:
+    """The store's entry for (dataset, key), made with `compute()` the first time."""
+    store = _column_store()
+    cached = store.get(dataset.fingerprint, key)
+    if cached is None:
+        cached = compute()
+        store.put(dataset.fingerprint, key, cached)
+    return cached
+
+
+@contextmanager
+def _progress_bar(text: str, unit: str = ""):
+    """A Streamlit progress bar for the block, yielded as a core ProgressCallback; removed afterwards."""
+    bar = st.progress(0.0, text=text)
+
+    def report(done: int, total: int | None, message: str) -> None:
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{message}: {done:,}/{total or 0:,}{unit}")
+
+    try:
+        yield report
+    finally:
+        bar.empty()
+
+
 def step_key(step: Metric) -> str:
     return json.dumps(step.to_entry(), sort_keys=True)
 
@@ -93,21 +118,13 @@ def with_metrics(dataset: Dataset, metrics: Sequence[Metric]) -> Dataset:
     """`dataset` with every column of `metrics`, computing (with a progress bar) only what is missing."""
     from core.scoring import score_table
 
-    store = _column_store()
+    def compute(metric: Metric) -> dict:
+        with _progress_bar(f"Computing {metric.title or metric.name}…", " rows") as report:
+            return score_table(dataset.table, [metric], on_progress=report)
+
     columns: dict = {}
     for metric in metrics:
-        key = step_key(metric)
-        cached = store.get(dataset.fingerprint, key)
-        if cached is None:
-            bar = st.progress(0.0, text=f"Computing {metric.title or metric.name}…")
-
-            def report(done: int, total: int | None, message: str) -> None:
-                bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{message}: {done:,}/{total or 0:,} rows")
-
-            cached = score_table(dataset.table, [metric], on_progress=report)
-            bar.empty()
-            store.put(dataset.fingerprint, key, cached)
-        columns.update(cached)
+        columns.update(_stored(dataset, step_key(metric), lambda: compute(metric)))
     return dataset.with_columns(columns)
 
 
@@ -121,22 +138,14 @@ def dedup_signatures(dataset: Dataset, step):
     from core.dedup.explore import signature_key, with_keep_inputs
     from core.dedup.runner import compute_signatures
 
-    store, key = _column_store(), "dedup:" + signature_key(step)
-    cached = store.get(dataset.fingerprint, key)
-    if cached is None:
-        bar = st.progress(0.0, text=f"Computing {step.title or step.name} signatures…")
-
-        def report(done: int, total: int | None, message: str) -> None:
-            bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{message}: {done:,}/{total or 0:,} rows")
-
+    def compute() -> dict:
         if step.name == "embedding":
-            vectors = embeddings(dataset, step.fields, step.model)
-            signatures = step.signatures_from_vectors(dataset.table, vectors)
-        else:
-            signatures = compute_signatures(dataset.table, step, on_progress=report)
-        bar.empty()
-        cached = {"signatures": signatures}
-        store.put(dataset.fingerprint, key, cached)
+            return {"signatures": step.signatures_from_vectors(dataset.table,
+                                                               embeddings(dataset, step.fields, step.model))}
+        with _progress_bar(f"Computing {step.title or step.name} signatures…", " rows") as report:
+            return {"signatures": compute_signatures(dataset.table, step, on_progress=report)}
+
+    cached = _stored(dataset, "dedup:" + signature_key(step), compute)
     return with_keep_inputs(step, cached["signatures"], dataset.table)
 
 
@@ -144,35 +153,22 @@ def dedup_graph(dataset: Dataset, step, signatures):
     """The similarity graph at the page's lowest threshold, cached with the signatures."""
     from core.dedup.explore import signature_key, similarity_graph
 
-    store, key = _column_store(), "dedup-graph:" + signature_key(step)
-    cached = store.get(dataset.fingerprint, key)
-    if cached is None:
+    def compute() -> dict:
         with st.spinner("Finding similar pairs…"):
-            cached = {"graph": similarity_graph(step, signatures)}
-        store.put(dataset.fingerprint, key, cached)
-    return cached["graph"]
+            return {"graph": similarity_graph(step, signatures)}
 
-
-def _bar_reporter(bar):
-    """A core ProgressCallback that drives a Streamlit progress bar."""
-    def report(done: int, total: int | None, message: str) -> None:
-        bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{message}: {done:,}/{total or 0:,}")
-    return report
+    return _stored(dataset, "dedup-graph:" + signature_key(step), compute)["graph"]
 
 
 def embeddings(dataset: Dataset, field: str, model: str):
     """L2-normalized float32 embeddings of `field` texts, once per (fingerprint, field, model); Topics and Dedup share them."""
     from core.embeddings import embed
 
-    store, key = _column_store(), f"embeddings:{field}:{model}"
-    cached = store.get(dataset.fingerprint, key)
-    if cached is None:
-        bar = st.progress(0.0, text=f"Embedding {field} texts with {model}…")
-        vectors = embed(dataset.texts(field), model, on_progress=_bar_reporter(bar))
-        bar.empty()
-        cached = {"vectors": vectors}
-        store.put(dataset.fingerprint, key, cached)
-    return cached["vectors"]
+    def compute() -> dict:
+        with _progress_bar(f"Embedding {field} texts with {model}…") as report:
+            return {"vectors": embed(dataset.texts(field), model, on_progress=report)}
+
+    return _stored(dataset, f"embeddings:{field}:{model}", compute)["vectors"]
 
 
 def topics(dataset: Dataset, field: str, model: str, **params):
@@ -180,16 +176,13 @@ def topics(dataset: Dataset, field: str, model: str, **params):
     from core.topics import analyze_topics
 
     vectors = embeddings(dataset, field, model)
-    store = _column_store()
+
+    def compute() -> dict:
+        with _progress_bar("Finding topics…") as report:
+            return {"result": analyze_topics(dataset.texts(field), vectors, on_progress=report, **params)}
+
     key = "topics:" + json.dumps({"field": field, "model": model, **params}, sort_keys=True)
-    cached = store.get(dataset.fingerprint, key)
-    if cached is None:
-        bar = st.progress(0.0, text="Finding topics…")
-        result = analyze_topics(dataset.texts(field), vectors, on_progress=_bar_reporter(bar), **params)
-        bar.empty()
-        cached = {"result": result}
-        store.put(dataset.fingerprint, key, cached)
-    return cached["result"]
+    return _stored(dataset, key, compute)["result"]
 
 
 def dedup_ledger(dataset: Dataset, step, label: str):
@@ -198,11 +191,9 @@ def dedup_ledger(dataset: Dataset, step, label: str):
     from core.engine.plan import dedup_threshold
     from core.ledger import from_dedup
 
-    store, key = _column_store(), f"dedup-ledger:{label}:" + step_key(step)
-    cached = store.get(dataset.fingerprint, key)
-    if cached is None:
+    def compute() -> dict:
         signatures = dedup_signatures(dataset, step)
         with st.spinner(f"Resolving {step.title or step.name} clusters…"):
-            cached = {"ledger": from_dedup(step.resolve(signatures), label, dedup_threshold(step))}
-        store.put(dataset.fingerprint, key, cached)
-    return cached["ledger"]
+            return {"ledger": from_dedup(step.resolve(signatures), label, dedup_threshold(step))}
+
+    return _stored(dataset, f"dedup-ledger:{label}:" + step_key(step), compute)["ledger"]
