@@ -200,11 +200,9 @@ def _conversation_chars(table: pa.Table) -> pa.Array:
 
 
 def dedup_threshold(step: Deduplicator) -> str | None:
-    for attr in ("threshold", "similarity", "min_similarity"):
-        value = getattr(step, attr, None)
-        if isinstance(value, (int, float)):
-            return f"similarity >= {value:g}"
-    return None
+    """The ledger's threshold text for a dedup step with a similarity threshold (exact has none)."""
+    value = getattr(step, "threshold", None)
+    return f"similarity >= {value:g}" if isinstance(value, (int, float)) else None
 
 
 def apply_dedup(table: pa.Table, dedup_ledger: pa.Table) -> RowResult:

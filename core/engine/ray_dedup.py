@@ -122,7 +122,7 @@ def resolve_partition(step: Deduplicator, sig: pa.Table, edges: pa.Table) -> pa.
     unique = np.unique(np.minimum(left, right) * n + np.maximum(left, right))
     left, right = unique // n, unique % n
     similarity = _verified_similarity(step, sig, left, right)
-    similar = similarity >= _threshold(step)
+    similar = similarity >= step.similarity_threshold
     result = step.resolve_from_pairs(sig, left[similar], right[similar], similarity[similar])
     return drops_from(result, sig)
 
@@ -134,10 +134,6 @@ def resolve_all(step: Deduplicator, *sig_tables: pa.Table) -> pa.Table:
         return _empty_drops()
     sig = sig.sort_by("order")
     return drops_from(ready(step).resolve(sig), sig)
-
-
-def _threshold(step) -> float:
-    return float(getattr(step, "threshold", 1.0))
 
 
 def _verified_similarity(step, sig: pa.Table, left: np.ndarray, right: np.ndarray) -> np.ndarray:
