@@ -66,12 +66,12 @@ def load_upload(file, name: str, format: str | None) -> None:
 
 
 def dataset_shape(result) -> dict:
-    """Roles and turn counts (what `inspect` prints), once per loaded result rather than per rerun."""
-    cached = state.get(state.LOAD_SHAPE)
-    if cached is None or cached[0] is not result:  # holding the result keeps the identity check sound
-        cached = (result, inspect_summary(result))
-        state.put(state.LOAD_SHAPE, cached)
-    return cached[1]
+    """Roles and turn counts (what `inspect` prints) of the current result, once per load rather than per rerun."""
+    shape = state.get(state.LOAD_SHAPE)
+    if shape is None:  # state.set_load_result clears it
+        shape = inspect_summary(result)
+        state.put(state.LOAD_SHAPE, shape)
+    return shape
 
 
 def show_summary(result) -> None:

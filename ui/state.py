@@ -23,7 +23,7 @@ SYNTH_RESULT = "sieve.synth_result"    # the last synthesis run on the Synthesiz
 TOKENIZER = "sieve.tokenizer"          # token counts: "mistral", "cl100k" or a local HF tokenizer folder
 EMBEDDING_MODEL = "sieve.embedding_model"  # Topics and Dedup: "static", "minilm" or a local model folder
 SAFETY_STEPS = "sieve.safety_steps"    # Safety page proposals: {"toxicity"|"profanity"|"pii": [recipe entries]}
-LOAD_SHAPE = "sieve.load_shape"        # Load page: (LoadResult, its roles/turns summary), recomputed per result
+LOAD_SHAPE = "sieve.load_shape"        # Load page: the current result's roles/turns summary (cleared on load)
 
 
 def init() -> None:
@@ -49,6 +49,7 @@ def set_load_result(result, label: str) -> None:
     st.session_state[LOAD_RESULT] = result
     st.session_state[SOURCE_LABEL] = label
     st.session_state[SELECTED_ID] = None
+    st.session_state.pop(LOAD_SHAPE, None)
 
 
 def source_label() -> str:

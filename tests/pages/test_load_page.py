@@ -58,8 +58,8 @@ def test_opens_on_the_sample_with_core_counts(app, sample):
                for c in app.caption)
     assert shown_ids(app) == sample.dataset.ids[:10]
     assert app.session_state["sieve.source_label"] == "sample"
-    # The roles/turns summary is cached under its declared key, with the result it describes.
-    assert app.session_state[state.LOAD_SHAPE][1]["roles"]["user"] >= report.loaded
+    # The roles/turns summary is cached under its declared key.
+    assert app.session_state[state.LOAD_SHAPE]["roles"]["user"] >= report.loaded
 
 
 def test_paging_and_page_size(app, sample):
@@ -98,6 +98,7 @@ def test_upload_with_bad_records_lists_them_and_offers_the_download(app):
     assert rejects["raw excerpt"].tolist()[1] == '{"instruction": 3, "output": "three"}'
     assert any(b.label.startswith("Download rejected") for b in app.get("download_button"))
     assert app.session_state["sieve.source_label"] == "mixed_quality.jsonl"
+    assert app.session_state[state.LOAD_SHAPE]["rows"] == 2, "a new load replaces the sample's summary"
     # The Overview names the upload by its file name, not by the server's temporary copy.
     app.switch_page("pages/overview.py").run()
     header = app.caption[0].value
