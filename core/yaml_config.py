@@ -53,9 +53,8 @@ def line_of(lines: dict[KeyPath, int], loc: KeyPath) -> int | None:
 def describe_errors(exc: ValidationError, lines: dict[KeyPath, int], source: str) -> str:
     """One line per problem: 'source, line N: key.path: message'."""
     problems = []
+    known = {path[-1] for path in lines if path}  # pydantic puts union/tag names into loc; keep the keys a person wrote
     for error in exc.errors():
-        # pydantic puts union/tag names into loc; keep only the keys a person wrote
-        known = _known_keys(lines)
         raw = error["loc"]
         loc = tuple(part for i, part in enumerate(raw) if isinstance(part, int) or part in known
                     or (error["type"] == "missing" and i == len(raw) - 1))  # the key that is absent
@@ -70,10 +69,6 @@ def describe_errors(exc: ValidationError, lines: dict[KeyPath, int], source: str
             message = error["msg"]
         problems.append(f"{prefix}: {where}: {message}")
     return "\n".join(problems)
-
-
-def _known_keys(lines: dict[KeyPath, int]) -> set:
-    return {path[-1] for path in lines if path}
 
 
 def parse_yaml(text: str, source: str = "<config>") -> tuple[Any, dict[KeyPath, int]]:
