@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -163,7 +164,9 @@ def test_profile_page_can_add_spacy_entities():
     assert not app.exception, [e.value for e in app.exception]
     counts = score_table(load_sample().dataset.table, [SpacyStats()])["response_entity_labels"].to_pylist()
     labels = {item.split(":")[0] for row in counts for item in row.split(",") if item}
-    assert labels and "response_entity_count" in app.get("iframe")[0].proto.srcdoc
+    bars = json.loads(app.get("plotly_chart")[0].proto.spec)["data"]
+    assert {x for bar in bars for x in bar["x"]} == labels  # one bar per entity label the core finds
+    assert "response_entity_count" in app.get("iframe")[0].proto.srcdoc
 
 
 def test_a_tokenizer_folder_that_does_not_load_is_reported_not_kept(tmp_path):
