@@ -49,9 +49,7 @@ def exact_duplicate_ids() -> list[str]:
     """Ids of rows whose whole conversation repeats an earlier row (normalized text)."""
     from core.dedup.exact import ExactDedup
 
-    step = ExactDedup(fields="conversation")
-    ledger = step.resolve(cache.dedup_signatures(state.dataset(), step)).ledger
-    return ledger.column("id").to_pylist()
+    return cache.dedup_ledger(state.dataset(), ExactDedup(fields="conversation"), "exact").column("id").to_pylist()
 
 
 def rows_where(mask) -> list[str]:
