@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal
 
 import orjson
 import pyarrow as pa
 
-from core.errors import SieveInputError
+from core.errors import SieveConfigError, SieveInputError
 from core.io import atomic_writer, split_suffixes
 from core.schema import CANONICAL_COLUMNS, CANONICAL_SCHEMA, Dataset, records_to_table, table_to_records
 
@@ -117,3 +118,24 @@ def _write_parquet(tables: Iterable[pa.Table], path: str) -> WriteReport:
         finally:
             writer.close()
     return report
+
+
+def check_table_path(path: Path) -> Path:
+    """`path` if write_table can write it (.jsonl, .parquet, .jsonl.gz/.zst), else a SieveConfigError."""
+    if not path.name.endswith((".jsonl", ".parquet", ".jsonl.gz", ".jsonl.zst")):
+        raise SieveConfigError(f"--output {path}: write .jsonl or .parquet")
+    return path
+
+
+def write_table(table: pa.Table, path: str | os.PathLike) -> None:
+    """Any table (scores, topics, a ledger) as .parquet, else JSON Lines (optionally .gz/.zst), atomically."""
+    import pyarrow.parquet as pq
+
+    kind, _ = split_suffixes(path)
+    with atomic_writer(path) as fh:
+        if kind == "parquet":
+            pq.write_table(table, fh)
+        else:
+            for batch in table.to_batches(max_chunksize=10_000):
+                fh.write(b"".join(orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+                                  for row in batch.to_pylist()))

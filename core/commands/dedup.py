@@ -104,19 +104,10 @@ def summarize(result, rows: int, step, seconds: float) -> dict:
     return summary
 
 
-def write_ledger(ledger, path: Path) -> None:
-    import orjson
-
-    from core.io import atomic_writer
-
-    with atomic_writer(path) as fh:
-        for row in ledger.select(["id", "cluster", "kept_id", "similarity", "method"]).to_pylist():
-            fh.write(orjson.dumps(row) + b"\n")
-
-
 def run(args: argparse.Namespace) -> int:
     from core.dedup.runner import deduplicate
     from core.steps import build_step
+    from core.writers import write_table
 
     from core.load import load_dataset
 
@@ -130,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     summary = summarize(result, table.num_rows, step, time.perf_counter() - started)
     summary["file"] = args.file
     if args.output:
-        write_ledger(result.ledger, Path(args.output))
+        write_table(result.ledger.select(["id", "cluster", "kept_id", "similarity", "method"]), args.output)
         summary["output"] = args.output
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))

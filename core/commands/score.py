@@ -14,6 +14,7 @@ from pathlib import Path
 
 from core.commands.inspect import add_load_arguments, load_options
 from core.errors import SieveConfigError
+from core.writers import check_table_path, write_table
 
 DEFAULT_METRICS = ("text_length", "token_length", "entropy", "validity", "language")
 
@@ -82,37 +83,13 @@ def build_metrics(names_csv: str, assignments: list[str]):
     return [build_step("metric", name, params[name]) for name in names]
 
 
-def check_scores_path(path: Path) -> Path:
-    """`path` if write_scores can write it (.jsonl, .parquet, .jsonl.gz/.zst), else a SieveConfigError."""
-    if not path.name.endswith((".jsonl", ".parquet", ".jsonl.gz", ".jsonl.zst")):
-        raise SieveConfigError(f"--output {path}: write .jsonl or .parquet")
-    return path
-
-
-def write_scores(table, path: Path) -> None:
-    """Write `table` to .jsonl or .parquet (optionally .gz/.zst) atomically."""
-    import orjson
-    import pyarrow.parquet as pq
-
-    from core.io import atomic_writer, split_suffixes
-
-    kind, _ = split_suffixes(path)
-    with atomic_writer(path) as fh:
-        if kind == "parquet":
-            pq.write_table(table, fh)
-        else:
-            for batch in table.to_batches(max_chunksize=10_000):
-                fh.write(b"".join(orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
-                                  for row in batch.to_pylist()))
-
-
 def run(args: argparse.Namespace) -> int:
     if args.list:
         print_catalog(metric_catalog(), as_json=args.json)
         return 0
     if not args.file or not args.output:
         raise SieveConfigError("score needs FILE and --output (or --list)")
-    output = check_scores_path(Path(args.output))
+    output = check_table_path(Path(args.output))
     metrics = build_metrics(args.metrics, args.params)
 
     import pyarrow as pa
@@ -132,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         report.close()
     table = pa.table({"id": dataset.table.column("id"), **columns})
-    write_scores(table, output)
+    write_table(table, output)
     print(f"scored {dataset.num_rows:,} rows with {', '.join(m.name for m in metrics)}: "
           f"{len(columns)} columns -> {output}", file=sys.stderr)
     return 0

@@ -52,12 +52,12 @@ def print_text(info: dict, rows: int) -> None:
 def run(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
-    from core.commands.score import check_scores_path, write_scores
     from core.embeddings import default_model, embed
     from core.load import load_dataset
     from core.topics import analyze_topics
+    from core.writers import check_table_path, write_table
 
-    output = check_scores_path(Path(args.output)) if args.output else None
+    output = check_table_path(Path(args.output)) if args.output else None
     model = args.model or default_model()
     dataset = load_dataset(args.file, format=args.format, on_error=args.on_error,
                            options=load_options(args)).dataset
@@ -72,6 +72,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_text(info, dataset.num_rows)
     if output:
-        write_scores(pa.Table.from_pandas(result.rows_frame(dataset.ids), preserve_index=False), output)
+        write_table(pa.Table.from_pandas(result.rows_frame(dataset.ids), preserve_index=False), output)
         print(f"wrote {dataset.num_rows:,} rows -> {output}", file=sys.stderr)
     return 0
