@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core import ledger as ledger_mod
+from core.dedup.base import with_columns
 from core.schema import CANONICAL_COLUMNS
 from core.scoring import score_table
 from core.steps import Deduplicator, Filter, KeepResult, Metric, Step, Transform
@@ -76,13 +77,6 @@ class RowResult(NamedTuple):
     kept: pa.Table      # surviving rows, with any metric columns added
     ledger: pa.Table    # one row per dropped row (LEDGER_SCHEMA)
     dropped: pa.Table   # the dropped rows themselves (canonical columns), in ledger order
-
-
-def add_columns(table: pa.Table, columns: dict[str, pa.Array]) -> pa.Table:
-    for name, values in columns.items():
-        idx = table.schema.get_field_index(name)
-        table = table.set_column(idx, name, values) if idx >= 0 else table.append_column(name, values)
-    return table
 
 
 def evaluate_filters(table: pa.Table, filters: Sequence[Filter], labels: Sequence[str],
@@ -155,7 +149,7 @@ def run_row_steps(table: pa.Table, steps: Sequence[Step], labels: Sequence[str] 
         if table.num_rows == 0:
             break
         if isinstance(step, Metric):
-            table = add_columns(table, score_table(table, [step], batch_size=max(table.num_rows, 1)))
+            table = with_columns(table, score_table(table, [step], batch_size=max(table.num_rows, 1)))
         elif isinstance(step, Transform):
             before = table.num_rows
             table = step.apply(table)
@@ -180,7 +174,7 @@ def dedup_signatures(step: Deduplicator, table: pa.Table, first_order: int) -> p
     """Per-batch signatures with the `order`, `length` and `score` columns the keep policies need."""
     n = table.num_rows
     # Always the position in the run: a dataset column that happens to be called "order" is not it.
-    sig = add_columns(step.signatures(table), {"order": pa.array(np.arange(first_order, first_order + n, dtype=np.int64))})
+    sig = with_columns(step.signatures(table), {"order": pa.array(np.arange(first_order, first_order + n, dtype=np.int64))})
     if "length" not in sig.column_names:
         sig = sig.append_column("length", _conversation_chars(table))
     if "score" not in sig.column_names:
