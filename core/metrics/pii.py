@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, PrivateAttr, field_validator
 
-from core.pii.detect import PII_LABELS, PII_TYPES, PiiDetector
+from core.pii.detect import PII_LABELS, PII_TYPES, PiiDetector, ordered_pii_types
 from core.steps import ColumnSpec, Metric, register
 
 
@@ -49,10 +49,7 @@ class PiiMetric(Metric):
     @field_validator("types")
     @classmethod
     def _known_types(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(PII_TYPES))
-        if unknown:
-            raise ValueError(f"unknown PII types {unknown}; choose from {', '.join(PII_TYPES)}")
-        return [t for t in PII_TYPES if t in value]
+        return ordered_pii_types(value)
 
     def setup(self) -> None:
         if self._detector is None:

@@ -43,6 +43,15 @@ class PiiMatch:
     text: str
 
 
+def ordered_pii_types(names: Iterable[str]) -> list[str]:
+    """`names` in PII_TYPES order; a ValueError naming any unknown type."""
+    chosen = set(names)
+    unknown = sorted(chosen - set(PII_TYPES))
+    if unknown:
+        raise ValueError(f"unknown PII types {unknown}; choose from {', '.join(PII_TYPES)}")
+    return [t for t in PII_TYPES if t in chosen]
+
+
 def placeholder(pii_type: str) -> str:
     """The typed placeholder redaction writes, e.g. <EMAIL>."""
     return f"<{pii_type.upper()}>"
@@ -53,10 +62,10 @@ class PiiDetector:
 
     def __init__(self, types: Iterable[str] = PII_TYPES, phone_region: str = "US",
                  spacy_model: str | None = "en_core_web_sm"):
-        unknown = set(types) - set(PII_TYPES)
-        if unknown:
-            raise SieveConfigError(f"unknown PII types {sorted(unknown)}; choose from {', '.join(PII_TYPES)}")
-        self.types = [t for t in PII_TYPES if t in set(types)]
+        try:
+            self.types = ordered_pii_types(types)
+        except ValueError as exc:
+            raise SieveConfigError(str(exc)) from None
         self.phone_region = phone_region.upper()
         self.spacy_model = spacy_model
         self.nlp = None

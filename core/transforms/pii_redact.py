@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from pydantic import Field, PrivateAttr, field_validator
 
 from core.metrics.pii import count_column
-from core.pii.detect import PII_TYPES, PiiDetector
+from core.pii.detect import PII_TYPES, PiiDetector, ordered_pii_types
 from core.pii.fake import FakeValues
 from core.pii.redact import PiiAction, redact_text
 from core.schema import MESSAGE_TYPE
@@ -55,9 +55,7 @@ class RedactPii(Transform):
     @field_validator("actions")
     @classmethod
     def _known_types(cls, value: dict[str, PiiAction]) -> dict[str, PiiAction]:
-        unknown = sorted(set(value) - set(PII_TYPES))
-        if unknown:
-            raise ValueError(f"unknown PII types {unknown}; choose from {', '.join(PII_TYPES)}")
+        ordered_pii_types(value)
         return value
 
     def setup(self) -> None:

@@ -3,6 +3,7 @@
 import orjson
 import pytest
 
+from core.pii import PiiDetector
 from core.pii.fake import FakeValues
 from core.pii.patterns import iban_valid, luhn_valid
 from core.recipe import Recipe
@@ -120,6 +121,10 @@ def test_unknown_pii_type_is_a_config_error_naming_it():
     from core.errors import SieveConfigError
     with pytest.raises(SieveConfigError, match="passport"):
         build_step("transform", "redact_pii", {"actions": {"passport": "redact"}})
+    with pytest.raises(SieveConfigError, match=r"unknown PII types \['passport'\]; choose from private_key"):
+        build_step("metric", "pii", {"types": ["email", "passport"]})
+    with pytest.raises(SieveConfigError, match=r"unknown PII types \['passport'\]"):
+        PiiDetector(["passport"], spacy_model=None)
 
 
 def test_person_names_are_redacted_when_a_spacy_ner_pipeline_is_given(tmp_path):
