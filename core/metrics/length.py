@@ -31,15 +31,14 @@ class TextLength(Metric):
     description: ClassVar[str] = "Turns, characters and words of prompt and response (no tokenizer, very fast)."
 
     def columns(self) -> list[ColumnSpec]:
-        def spec(name, unit, description, bins=50):
-            label = {"turns": "Turns (messages)"}.get(name) or f"{name.split('_')[0].capitalize()} {'characters' if unit == 'chars' else unit}"
+        def spec(name, label, unit, description, bins=50):
             return ColumnSpec(name=name, label=label, dtype="int", unit=unit, description=description, bins=bins, group="length")
         return [
-            spec("turns", "messages", "Messages in the conversation (system, user, assistant, tool)", bins=20),
-            spec("prompt_chars", "chars", "Characters in the user turns"),
-            spec("response_chars", "chars", "Characters in the assistant turns"),
-            spec("prompt_words", "words", "Whitespace-separated words in the user turns"),
-            spec("response_words", "words", "Whitespace-separated words in the assistant turns"),
+            spec("turns", "Turns (messages)", "messages", "Messages in the conversation (system, user, assistant, tool)", bins=20),
+            spec("prompt_chars", "Prompt characters", "chars", "Characters in the user turns"),
+            spec("response_chars", "Response characters", "chars", "Characters in the assistant turns"),
+            spec("prompt_words", "Prompt words", "words", "Whitespace-separated words in the user turns"),
+            spec("response_words", "Response words", "words", "Whitespace-separated words in the assistant turns"),
         ]
 
     def compute(self, table: pa.Table) -> dict:
