@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.commands.inspect import add_load_arguments, load_options
+from core.commands import add_load_arguments, load_options
 from core.load import RejectsFile, iter_batches
 from core.progress import progress
 from core.writers import TARGETS, write_dataset

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from core.commands.inspect import add_load_arguments, load_options
+from core.commands import add_load_arguments, load_options
 from core.errors import SieveConfigError, SieveInputError
 
 METHODS = ("exact", "minhash", "embedding")

@@ -8,7 +8,7 @@ from collections import Counter
 import orjson
 import pyarrow.compute as pc
 
-from core.detect import FORMATS
+from core.commands import add_load_arguments, load_options
 from core.load import LoadResult, load_dataset
 from core.progress import progress_callback
 from core.schema import turn_counts
@@ -28,19 +28,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-metrics", action="store_true",
                         help="with --json: leave out the metrics summary (token lengths, entropy, validity, languages)")
     parser.set_defaults(func=run)
-
-
-def add_load_arguments(parser: argparse.ArgumentParser) -> None:
-    """--format, --on-error and --oasst-paths, shared by the commands that read a dataset."""
-    parser.add_argument("--format", choices=FORMATS, help="skip detection and read the file as this format")
-    parser.add_argument("--on-error", choices=("raise", "skip"), default="raise",
-                        help="raise: stop at the first bad record (exit 2); skip: carry on and report it")
-    parser.add_argument("--oasst-paths", choices=("all", "best"), default="all",
-                        help="OpenAssistant trees: every root-to-leaf path, or the best-ranked path only")
-
-
-def load_options(args: argparse.Namespace) -> dict:
-    return {"oasst_paths": args.oasst_paths}
 
 
 def summary(result: LoadResult) -> dict:

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from core.commands.inspect import add_load_arguments, load_options
+from core.commands import add_load_arguments, load_options
 from core.errors import SieveConfigError
 from core.writers import check_table_path, write_table
 

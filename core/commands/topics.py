@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from core.commands.inspect import add_load_arguments, load_options
+from core.commands import add_load_arguments, load_options
 
 TEXT_FIELDS = ("instruction", "prompt", "response", "conversation")
 
