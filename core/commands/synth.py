@@ -9,14 +9,13 @@ re-derives the finished rows from the cache without paying again and only asks w
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import orjson
-from tqdm.auto import tqdm
 
 from core.errors import SieveInputError
 from core.io import atomic_writer
+from core.progress import progress
 
 
 def add_parser(subparsers) -> None:
@@ -81,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     synthesis = SynthesisRun(config)
     final_rejected: dict[str, dict] = {r["id"]: r for r in previous_rejected}
     accepted_now = 0
-    bar = tqdm(total=None, desc="synth", unit="row", disable=not sys.stderr.isatty(), dynamic_ncols=True)
+    bar = progress(None, desc="synth", unit="row")
     with open(output, "ab") as out, open(rejected_file, "ab") as rej:
         def on_outcome(outcome) -> None:
             nonlocal accepted_now
