@@ -13,7 +13,7 @@ from core.errors import SieveError
 from core.metrics.pii import PiiMetric, count_column
 from core.metrics.profanity import ProfanityMetric, compile_word_list, find_profanity
 from core.metrics.toxicity import ToxicityMetric
-from core.pii import PII_LABELS, PII_TYPES
+from core.pii import PII_LABELS
 from core.pii.fake import FakeValues
 from core.pii.redact import redact_text
 from core.schema import role_texts
@@ -241,8 +241,7 @@ def pii_tab() -> None:
             for m in record["messages"]:
                 st.text(f"{m['role']}: {redact_text(m['content'] or '', detector.find(m['content'] or ''), actions, fakes)[0]}")
     if st.button("Propose these actions for Clean & Export", key="safety_pii_propose"):
-        full = {t: actions.get(t, "report") for t in PII_TYPES if t in actions}
-        propose("pii", recipe_entries_for_actions(full, salt=salt),
+        propose("pii", recipe_entries_for_actions(actions, salt=salt),
                 "Proposed: the pii metric, a drop filter per 'drop' type, and redact_pii for redact/fake types.")
 
 
