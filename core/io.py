@@ -24,6 +24,7 @@ from typing import Any, BinaryIO, Iterator
 import orjson
 
 from core.errors import SieveInputError
+from core.formats.base import type_name
 
 KINDS = ("json", "jsonl", "csv", "parquet")
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
@@ -237,6 +238,11 @@ def parse_json_bytes(raw: bytes) -> tuple[Any, str | None, str | None, str | Non
         return None, f"invalid JSON: {exc}", None, None
 
 
+def object_error(value: Any) -> str | None:
+    """Why a parsed JSON value cannot be a record (it is not an object), or None."""
+    return None if isinstance(value, dict) else f"expected a JSON object, got {type_name(value)}"
+
+
 def _with_nan(text: str) -> Any:
     import json
     found = []
@@ -288,8 +294,7 @@ def _iter_json_lines(fh: BinaryIO) -> Iterator[RawRecord]:
 
 def _json_line(index: int, line_no: int, raw: bytes) -> RawRecord:
     value, error, field_name, warning = parse_json_bytes(raw)
-    if error is None and not isinstance(value, dict):
-        error = f"expected a JSON object, got {type(value).__name__}"
+    error = error or object_error(value)
     return RawRecord(index, line_no, value if error is None else None, raw, error, field_name, warning=warning)
 
 

@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 import orjson
 
 from core.errors import SieveInputError
-from core.io import RawRecord, parse_json_bytes
+from core.io import RawRecord, object_error, parse_json_bytes
 
 # A complete string, or a lone quote (a string the buffer cuts off), or a structural character.
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{},]', re.S)
@@ -96,8 +96,7 @@ def iter_json_array(chunks: Iterable[bytes], notes: list[str], path: str,
             value, error, field, warning = parsed_ahead[1], None, None, None
         else:
             value, error, field, warning = parse_json_bytes(stripped)
-        if error is None and not isinstance(value, dict):
-            error = f"expected a JSON object, got {type(value).__name__}"
+        error = error or object_error(value)
         record = RawRecord(index, line, value if error is None else None, stripped, error, field, warning=warning)
         index += 1
         return record

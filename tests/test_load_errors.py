@@ -38,7 +38,7 @@ RECORD_ERRORS = [
      '{"messages": [{"content": "a"}, {"role": "assistant", "content": "b"}]}\n',
      ["norole.jsonl", "line 2", "field 'messages[0].role'", "missing required field 'role'"], 1),
     ("record is not an object", "list.jsonl", f'{ALPACA}\n["a", "b"]\n',
-     ["list.jsonl", "line 2", "expected a JSON object, got list"], 1),
+     ["list.jsonl", "line 2", "expected a JSON object, got array"], 1),
     ("function_call not JSON", "call.jsonl",
      SHAREGPT_OK + '\n{"conversations": [{"from": "human", "value": "Weather?"}, '
      '{"from": "function_call", "value": "get_weather(Lyon)"}, {"from": "gpt", "value": "Sunny."}]}\n',
