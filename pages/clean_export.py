@@ -39,6 +39,7 @@ FORMAT_LABELS = {"openai": "OpenAI messages (JSONL)", "sharegpt": "ShareGPT (JSO
 SAMPLE_ROWS = 200
 KEPT_IDS = "clean.kept_ids"  # the page's kept ids after the last run (read by the parity test)
 VERDICTS = "clean.verdicts"  # core.clean.VerdictCache: unchanged filters are not re-evaluated
+SAVED_RUN = "clean.saved_run"  # (key, recipe, kept, summary) of the saved recipe's last run
 
 st.title("Clean & Export")
 dataset = state.dataset()
@@ -474,14 +475,21 @@ if recipe_text.strip():
     st.header("The saved recipe as it stands")
     st.caption("What the uploaded or pasted recipe (top of the page) does to the current dataset, run as the CLI runs it.")
 
+    # A slider move re-runs the page's filters only: the saved recipe's run (dedup resolve included)
+    # is kept until the recipe text or the dataset changes.
+    saved_key = (dataset.fingerprint, recipe_text, recipe_source)
+    saved_run = st.session_state.get(SAVED_RUN)
     try:
-        saved = Recipe.from_yaml(recipe_text, recipe_source)  # allow_plugins stays False here, always
-        saved_steps = saved.build_steps()
-        scored = cache.with_metrics(dataset, [s for s in saved_steps if isinstance(s, Metric)]).table
-        saved_kept, _, saved_summary = run_table([s for s in saved_steps if not isinstance(s, Metric)], scored)
+        if not saved_run or saved_run[0] != saved_key:
+            saved = Recipe.from_yaml(recipe_text, recipe_source)  # allow_plugins stays False here, always
+            saved_steps = saved.build_steps()
+            scored = cache.with_metrics(dataset, [s for s in saved_steps if isinstance(s, Metric)]).table
+            saved_kept, _, saved_summary = run_table([s for s in saved_steps if not isinstance(s, Metric)], scored)
+            saved_run = st.session_state[SAVED_RUN] = (saved_key, saved, saved_kept, saved_summary)
     except SieveError as exc:
         st.error(str(exc))
     else:
+        _, saved, saved_kept, saved_summary = saved_run
         st.success(f"{recipe_source}: {saved_summary.kept_rows:,} of {saved_summary.input_rows:,} rows kept, "
                    f"{saved_summary.dropped_rows:,} dropped.")
         st.dataframe(pd.DataFrame({"reason": list(saved_summary.by_reason), "rows": list(saved_summary.by_reason.values())}),

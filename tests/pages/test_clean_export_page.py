@@ -99,6 +99,10 @@ def test_saved_recipe_runs_and_plugins_are_refused(page):
     scores = score_table(sample, [Refusal()])["refusal_score"]
     kept = int((scores.to_numpy() <= 0.5).sum())
     assert any(f"{kept:,} of {sample.num_rows:,} rows kept" in s.value for s in at.success)
+    saved_run = at.session_state["clean.saved_run"]
+    at.slider(key="clean.val").set_value(0.1).run()  # a page widget moves: the saved recipe is not re-run
+    assert at.session_state["clean.saved_run"] is saved_run
+    assert any(f"{kept:,} of {sample.num_rows:,} rows kept" in s.value for s in at.success)
 
 
 def kept_after(steps: list) -> list[str]:
