@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal, Sequence
 
@@ -73,8 +73,10 @@ def column_stats(spec: ColumnSpec, values: pa.ChunkedArray | pa.Array) -> Column
         low, high, step = _slider_grid(low, high, spec.dtype == "int")
         return ColumnStats(low=round(low, 10), high=round(high, 10), step=step)
     if kind == "multiselect":
-        counts = Counter(v for v in values.to_pylist() if v is not None)
-        return ColumnStats(categories=[v for v, _ in counts.most_common()])
+        counted = pa.compute.value_counts(values)  # vectorized: this runs on every slider move
+        categories, counts = counted.field("values"), counted.field("counts").to_numpy()
+        most_first = np.argsort(-counts, kind="stable")  # ties in order of first appearance
+        return ColumnStats(categories=[v for v in categories.take(pa.array(most_first)).to_pylist() if v is not None])
     return ColumnStats()
 
 
