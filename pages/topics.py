@@ -13,6 +13,7 @@ from core.errors import SieveError
 from core.schema import role_texts
 from core.topics import umap_available, word_cloud
 from ui import cache, state
+from ui.inspect_views import selected_rows
 from ui.widgets import conversation_picker, embedding_model_picker
 
 FIELDS = {"instruction": "Instruction (first user turn)", "prompt": "Prompt (all user turns)",
@@ -118,11 +119,7 @@ fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), dragmode="las
                   legend=dict(title="topic", itemsizing="constant"),
                   xaxis=dict(showticklabels=False, title=""), yaxis=dict(showticklabels=False, title=""))
 event = st.plotly_chart(fig, on_select="rerun", key="topics.map", selection_mode=("points", "box", "lasso"))
-picked_points: list[int] = []
-for point in ((event or {}).get("selection") or {}).get("points", []):
-    trace, index = point.get("curve_number"), point.get("point_index")
-    if trace is not None and index is not None and trace < len(trace_rows) and index < len(trace_rows[trace]):
-        picked_points.append(int(trace_rows[trace][index]))
+picked_points = selected_rows(event, trace_rows)
 
 # ---------------------------------------------------------------- cluster table and word clouds
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -164,8 +161,7 @@ with right:
                  caption="word counts" if which == "all rows" else "c-TF-IDF weights: what sets this topic apart")
 
 # ---------------------------------------------------------------- rows behind the selection
-rows = np.unique(np.concatenate([np.asarray(picked_points, dtype=np.int64),
-                                 np.flatnonzero(np.isin(result.cluster_ids, picked_clusters))]))
+rows = np.union1d(picked_points, np.flatnonzero(np.isin(result.cluster_ids, picked_clusters)))
 st.subheader("Rows")
 if len(rows) == 0:
     st.caption("Lasso or click points on the map, or tick clusters in the table, to see their rows.")
