@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from core.steps import DedupResult, KeepResult
+from core.steps import DedupResult
 
 LEDGER_SCHEMA = pa.schema([
     ("id", pa.string()),
@@ -70,18 +70,6 @@ def _table(ids: Sequence[str], step: str, reasons: Sequence[str | None], values:
         "kept_id": pa.array(kept_id if kept_id is not None else [None] * n, pa.string()),
         "similarity": pa.array(similarity if similarity is not None else [None] * n, pa.float64()),
     }, schema=LEDGER_SCHEMA)
-
-
-def from_keep(ids: Sequence[str], result: KeepResult, step: str) -> pa.Table:
-    """Ledger rows for the rows a filter dropped from a batch whose ids are `ids`."""
-    dropped = np.flatnonzero(~np.asarray(result.keep, dtype=bool))
-    if dropped.size == 0:
-        return empty_ledger()
-    n = len(dropped)
-    reasons = [result.reasons[i] or step for i in dropped]
-    return from_rows(pa.array([ids[i] for i in dropped], pa.string()), pa.array([step] * n, pa.string()),
-                     pa.array(reasons, pa.string()), value_texts(result.values, dropped),
-                     pa.array([result.threshold] * n, pa.string()))
 
 
 def from_rows(ids: pa.Array, steps: pa.Array, reasons: pa.Array, values: pa.Array, thresholds: pa.Array) -> pa.Table:
