@@ -155,6 +155,13 @@ TEXT_FIELDS: tuple[str, ...] = ("prompt", "response", "last_prompt", "last_respo
                                 "conversation", "instruction")
 
 
+def flat_messages(table: pa.Table) -> tuple[np.ndarray, pa.StructArray]:
+    """(row index of each message, every message as one struct array), in order — the shape
+    per-message metrics work on, then fold back per row with np.bincount or the row index."""
+    col = table.column("messages").combine_chunks()
+    return pc.list_parent_indices(col).to_numpy(), pc.list_flatten(col)
+
+
 def role_texts(table: pa.Table, field: str = "response") -> list[str]:
     """One string per row for a text field (see TEXT_FIELDS); '' where the row has none.
 
@@ -176,9 +183,7 @@ def text_column(table: pa.Table, field: str = "response") -> pa.StringArray:
     n = table.num_rows
     if n == 0:
         return pa.array([], pa.string())
-    col = table.column("messages").combine_chunks()
-    parents = pc.list_parent_indices(col).to_numpy()
-    flat = pc.list_flatten(col)
+    parents, flat = flat_messages(table)
     roles, contents = flat.field("role"), flat.field("content")
     if field == "conversation":
         texts = pc.binary_join_element_wise(roles, contents, ": ")
@@ -210,6 +215,15 @@ def turn_counts(table: pa.Table) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- dataset
+
+def with_columns(table: pa.Table, columns: dict[str, Any]) -> pa.Table:
+    """`table` with `columns` added or replaced (values: Arrow arrays or anything pa.array takes)."""
+    for name, values in columns.items():
+        values = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values)
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, values) if index >= 0 else table.append_column(name, values)
+    return table
+
 
 def fingerprint_table(table: pa.Table) -> str:
     """Content hash of the canonical columns: equal conversations in equal order, equal fingerprint."""
@@ -256,9 +270,4 @@ class Dataset:
 
     def with_columns(self, columns: dict[str, Any]) -> "Dataset":
         """A new Dataset with metric columns added or replaced (canonical content unchanged)."""
-        table = self.table
-        for name, values in columns.items():
-            arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values)
-            idx = table.schema.get_field_index(name)
-            table = table.set_column(idx, name, arr) if idx >= 0 else table.append_column(name, arr)
-        return Dataset(table, self.name, self._fingerprint)
+        return Dataset(with_columns(self.table, columns), self.name, self._fingerprint)

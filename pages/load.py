@@ -11,7 +11,7 @@ import streamlit as st
 from core.commands.inspect import summary as inspect_summary
 from core.errors import SieveInputError
 from core.load import FORMATS
-from core.schema import Dataset, table_to_records
+from core.schema import Dataset, flat_messages, table_to_records
 from ui import cache, state
 from ui.widgets import render_conversation
 
@@ -104,9 +104,8 @@ def matching_rows(table: pa.Table, query: str) -> list[int]:
     if not query:
         return list(range(table.num_rows))
     id_hits = pc.match_substring(table.column("id"), query, ignore_case=True).to_numpy(zero_copy_only=False)
-    messages = table.column("messages").combine_chunks()
-    content_hits = pc.match_substring(pc.list_flatten(messages).field("content"), query, ignore_case=True)
-    parents = pc.list_parent_indices(messages).to_numpy()
+    parents, flat = flat_messages(table)
+    content_hits = pc.match_substring(flat.field("content"), query, ignore_case=True)
     rows = set(parents[content_hits.to_numpy(zero_copy_only=False)].tolist())
     rows.update(id_hits.nonzero()[0].tolist())
     return sorted(rows)

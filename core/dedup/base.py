@@ -15,7 +15,7 @@ from core.dedup.clusters import SimilarityTo, resolve_pairs
 from core.dedup.keep import keep_rank
 from core.dedup.normalize import DedupField, dedup_texts
 from core.errors import SieveInputError
-from core.schema import role_texts
+from core.schema import role_texts, with_columns
 from core.steps import Deduplicator, DedupResult
 
 
@@ -92,14 +92,6 @@ class NearDuplicateStep(Deduplicator):
         return resolve_pairs(signatures.column("id"), left, right,
                              keep_rank(signatures, self.keep), self.similarity_function(signatures),
                              self.similarity_threshold, self.method, pair_similarity=similarity)
-
-
-def with_columns(table: pa.Table, columns: dict[str, pa.Array]) -> pa.Table:
-    """`table` with `columns` added or replaced."""
-    for name, values in columns.items():
-        index = table.schema.get_field_index(name)
-        table = table.set_column(index, name, values) if index >= 0 else table.append_column(name, values)
-    return table
 
 
 def has_text(signatures: pa.Table) -> np.ndarray:

@@ -15,7 +15,8 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from core.dedup.base import NearDuplicateStep, fixed_size_matrix, has_text, matrix_column, with_columns
+from core.dedup.base import NearDuplicateStep, fixed_size_matrix, has_text, matrix_column
+from core.schema import with_columns
 from core.dedup.normalize import dedup_texts
 from core.steps import register
 

@@ -67,7 +67,7 @@ def resolve_from_graph(step: NearDuplicateStep, signatures: pa.Table,
 
 def with_keep_inputs(step: NearDuplicateStep, signatures: pa.Table, table: pa.Table) -> pa.Table:
     """Cached signatures with the score column the step's keep policy needs (not part of the cache key)."""
-    from core.dedup.base import with_columns
+    from core.schema import with_columns
     return with_columns(signatures, {"score": step.keep_columns(table).column("score")})
 
 

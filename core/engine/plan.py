@@ -20,8 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core import ledger as ledger_mod
-from core.dedup.base import with_columns
-from core.schema import CANONICAL_COLUMNS
+from core.schema import CANONICAL_COLUMNS, flat_messages, with_columns
 from core.scoring import score_table
 from core.steps import Deduplicator, Filter, KeepResult, Metric, Step, Transform
 
@@ -186,9 +185,8 @@ def dedup_signatures(step: Deduplicator, table: pa.Table, first_order: int) -> p
 
 
 def _conversation_chars(table: pa.Table) -> pa.Array:
-    messages = table.column("messages").combine_chunks()
-    lengths = pc.utf8_length(pc.fill_null(pc.list_flatten(messages).field("content"), ""))
-    parents = pc.list_parent_indices(messages).to_numpy()
+    parents, flat = flat_messages(table)
+    lengths = pc.utf8_length(pc.fill_null(flat.field("content"), ""))
     totals = np.bincount(parents, weights=lengths.to_numpy(zero_copy_only=False), minlength=table.num_rows)
     return pa.array(totals.astype(np.int64))
 

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from core.schema import role_texts, turn_counts
+from core.schema import flat_messages, role_texts, turn_counts
 from core.steps import ColumnSpec, Metric, register
 from core.tokenizers import DEFAULT_TOKENIZER, get_tokenizer
 
@@ -74,9 +74,7 @@ class TokenLength(Metric):
     def compute(self, table: pa.Table) -> dict:
         """Each message is encoded on its own in one batched call, then summed per row and role."""
         n = table.num_rows
-        messages = table.column("messages").combine_chunks()
-        rows = pc.list_parent_indices(messages).to_numpy()
-        flat = pc.list_flatten(messages)
+        rows, flat = flat_messages(table)
         roles = flat.field("role").to_numpy(zero_copy_only=False)
         contents = pc.fill_null(flat.field("content"), "").to_pylist()
         counts = get_tokenizer(self.tokenizer).count(contents) if contents else np.zeros(0, np.int64)

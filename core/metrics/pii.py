@@ -7,10 +7,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import Field, PrivateAttr, field_validator
 
 from core.pii.detect import PII_LABELS, PII_TYPES, PiiDetector, ordered_pii_types
+from core.schema import flat_messages
 from core.steps import ColumnSpec, Metric, register
 
 
@@ -21,9 +21,8 @@ def count_column(pii_type: str) -> str:
 
 def all_texts(table: pa.Table) -> tuple[np.ndarray, list[str]]:
     """(row index, text) of every message of every row, the rejected answer included."""
-    col = table.column("messages").combine_chunks()
-    parents = pc.list_parent_indices(col).to_numpy()
-    contents = pc.list_flatten(col).field("content").to_pylist()
+    parents, flat = flat_messages(table)
+    contents = flat.field("content").to_pylist()
     rejected = table.column("rejected").combine_chunks().field("content").to_pylist()
     extra_rows = [i for i, r in enumerate(rejected) if r]
     return (np.concatenate([parents, np.array(extra_rows, dtype=parents.dtype)]),

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
+from core.schema import flat_messages
 from core.steps import ColumnSpec, Metric, register
 
 JSON_STATES = ("none", "valid", "broken")
@@ -204,9 +205,7 @@ class Validity(Metric):
     def compute(self, table: pa.Table) -> dict:
         """Each assistant message is checked on its own; its JSON request is the user turn before it."""
         n = table.num_rows
-        messages = table.column("messages").combine_chunks()
-        parents = pc.list_parent_indices(messages).to_numpy()
-        flat = pc.list_flatten(messages)
+        parents, flat = flat_messages(table)
         roles = flat.field("role").to_numpy(zero_copy_only=False)
         contents = pc.fill_null(flat.field("content"), "").to_pylist()
         asks = re.compile(self.json_prompt_pattern, re.IGNORECASE)
