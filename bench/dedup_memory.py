@@ -50,11 +50,11 @@ def main() -> None:
     args = parser.parse_args()
 
     import numpy as np
-    import pyarrow as pa
 
     from bench.engines import generate
     from core.dedup import minhash as mh
     from core.dedup.base import fixed_size_matrix, has_text
+    from core.dedup.runner import SignatureStack
     from core.engine.plan import dedup_signatures
     from core.load import iter_batches
 
@@ -65,33 +65,20 @@ def main() -> None:
         source = Path(args.input) if args.input else Path(tmp) / "input.jsonl"
         if not args.input:
             generate(source, args.rows)
-        try:  # what the local engine does: matrices stacked as batches arrive
-            from core.dedup.runner import SignatureStack
-            rows = sum(1 for _ in open(source, "rb"))
-            parts = SignatureStack(rows)
-        except ImportError:  # before SignatureStack: a list of tables, concatenated at the end
-            parts = []
+        # what the local engine does: matrices stacked as batches arrive
+        parts = SignatureStack(sum(1 for _ in open(source, "rb")))
         order = 0
         with phase("signatures (per batch, held)", report):
             for batch in iter_batches(source, batch_size=4096):
-                sig = dedup_signatures(step, batch, order)
-                (parts.append if isinstance(parts, list) else parts.add)(sig)
+                parts.add(dedup_signatures(step, batch, order))
                 order += batch.num_rows
-        with phase("concatenate signature tables", report):
-            signatures = (pa.concat_tables(parts, promote_options="permissive") if isinstance(parts, list)
-                          else parts.table())
+        with phase("stack signature tables", report):
+            signatures = parts.table()
             del parts
         with phase("digest matrix (fixed_size_matrix)", report):
             digests = fixed_size_matrix(signatures.column("minhash"), np.uint32)
-        if hasattr(mh, "digest_candidate_pairs"):  # what similar_pairs does now: one band's keys at a time
-            with phase("band keys + candidate pairs", report):
-                left, right = mh.digest_candidate_pairs(digests, *step.bands(), has_text(signatures))
-        else:
-            with phase("band keys", report):
-                keys = mh.band_keys(digests, *step.bands())
-            with phase("candidate pairs", report):
-                left, right = mh.candidate_pairs(keys, has_text(signatures))
-                del keys
+        with phase("band keys + candidate pairs", report):  # as similar_pairs: one band's keys at a time
+            left, right = mh.digest_candidate_pairs(digests, *step.bands(), has_text(signatures))
         with phase("verify (estimated_jaccard)", report):
             similarity = mh.estimated_jaccard(digests, left, right)
             similar = similarity >= step.threshold

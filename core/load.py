@@ -31,7 +31,7 @@ from core.schema import Dataset, empty_table, records_to_table
 from core.writers import WriteReport, write_dataset  # noqa: F401  (re-exported for callers)
 
 __all__ = ["FORMATS", "Detection", "Rejection", "LoadReport", "LoadResult", "BatchReader", "detect_file",
-           "load_dataset", "iter_batches", "load_sample", "write_rejects", "RejectsFile", "write_dataset", "WriteReport"]
+           "load_dataset", "iter_batches", "load_sample", "RejectsFile", "write_dataset", "WriteReport"]
 
 OnError = Literal["raise", "skip"]
 SAMPLE_RECORDS = 200
@@ -368,9 +368,3 @@ class RejectsFile:
         if self._writer is not None:
             self._writer.__exit__(*exc_info)  # renames on success, removes the temp file on failure
 
-
-def write_rejects(rejections: Iterable[Rejection], path: str | os.PathLike) -> None:
-    """One JSON object per rejected record: file, line, record, field, reason, raw (atomic write)."""
-    with atomic_writer(path) as fh:
-        for r in rejections:
-            fh.write(orjson.dumps(r.to_dict()) + b"\n")

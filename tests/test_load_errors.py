@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from core.errors import SieveInputError
-from core.load import load_dataset, write_rejects
+from core.load import RejectsFile, iter_batches, load_dataset
 
 ALPACA = '{"instruction": "Name a colour.", "input": "", "output": "Blue."}'
 SHAREGPT_OK = '{"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}]}'
@@ -157,10 +157,12 @@ def test_forcing_the_wrong_format_rejects_every_record_with_its_field(tmp_path):
     assert result.dataset.num_rows == 0
 
 
-def test_write_rejects_is_jsonl_with_every_field(tmp_path):
+def test_rejects_file_is_jsonl_with_every_field(tmp_path):
     path = _write(tmp_path, "bad.jsonl", f'{ALPACA}\n{{"instruction": 1, "output": "x"}}\nnot json\n')
-    result = load_dataset(path, on_error="skip")
-    write_rejects(result.report.rejected, tmp_path / "rejects.jsonl")
+    with RejectsFile(tmp_path / "rejects.jsonl") as rejects:
+        for _ in iter_batches(path, on_error="skip", on_reject=rejects.write):
+            pass
+    assert rejects.count == 2
     rows = [orjson.loads(line) for line in (tmp_path / "rejects.jsonl").read_bytes().splitlines()]
     assert [(r["line"], r["record"], r["field"]) for r in rows] == [(2, 1, "instruction"), (3, 2, None)]
     assert rows[0]["raw"] == '{"instruction": 1, "output": "x"}' and rows[1]["raw"] == "not json"

@@ -1,7 +1,7 @@
 """MinHash LSH dedup: word n-gram shingles, rensa (Rust) signatures, numpy banding, verified pairs.
 
-The pieces are pure functions over one batch or one digest matrix so the Ray engine can run
-`minhash_matrix` in map_batches and group `band_keys` columns itself.
+The pieces are pure functions over one batch or one digest matrix, so the Ray engine can compute
+signatures per batch (through `core.engine.plan.dedup_signatures`) and group `band_keys` itself.
 """
 
 from __future__ import annotations
