@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Literal
+from typing import Callable, Iterator, Literal
 
 import numpy as np
 import orjson
@@ -367,4 +367,3 @@ class RejectsFile:
     def __exit__(self, *exc_info) -> None:
         if self._writer is not None:
             self._writer.__exit__(*exc_info)  # renames on success, removes the temp file on failure
-
