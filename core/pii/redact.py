@@ -12,6 +12,7 @@ PiiAction = Literal["report", "drop", "redact", "fake"]
 # Actions that leave the text as it is: "report" only counts; "drop" is a threshold filter on the
 # pii_<type>_count column (a Transform never drops a row).
 TEXT_KEEPING_ACTIONS = ("report", "drop")
+TEXT_REWRITING_ACTIONS = ("redact", "fake")
 
 
 def redact_text(text: str, matches: list[PiiMatch], actions: Mapping[str, PiiAction],

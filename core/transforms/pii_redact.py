@@ -22,7 +22,7 @@ from pydantic import Field, PrivateAttr, field_validator
 from core.metrics.pii import count_column
 from core.pii.detect import PII_TYPES, PiiDetector, ordered_pii_types
 from core.pii.fake import FakeValues
-from core.pii.redact import PiiAction, redact_text
+from core.pii.redact import TEXT_REWRITING_ACTIONS, PiiAction, redact_text
 from core.schema import MESSAGE_TYPE
 from core.steps import Transform, register
 
@@ -60,7 +60,7 @@ class RedactPii(Transform):
 
     def setup(self) -> None:
         if self._detector is None:
-            rewritten = [t for t, a in self.actions.items() if a in ("redact", "fake")]
+            rewritten = [t for t, a in self.actions.items() if a in TEXT_REWRITING_ACTIONS]
             self._detector = PiiDetector(rewritten, self.phone_region, self.spacy_model)
 
     def apply(self, table: pa.Table) -> pa.Table:
@@ -126,7 +126,7 @@ def recipe_entries_for_actions(actions: Mapping[str, PiiAction], salt: str | Non
         if actions.get(pii_type) == "drop":
             entries.append({"kind": "filter", "name": "threshold",
                             "params": {"column": count_column(pii_type), "max": 0}})
-    if any(a in ("redact", "fake") for a in actions.values()):
+    if any(a in TEXT_REWRITING_ACTIONS for a in actions.values()):
         params = {"actions": dict(actions), **detector_params}
         if salt is not None:
             params["salt"] = salt
